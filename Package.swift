@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+// kdsql — SQL over Linux kernel crash dumps.
+//
+// Layers (each imports only those below it):
+//   1. KdsqlDump       dump file formats, physical memory, page cache
+//   2. KdsqlDebugInfo  VMCOREINFO, System.map, kallsyms, BTF types
+//   3. KdsqlMemory     x86_64 translation, the opened Kernel, typed objects
+//   4. KdsqlKernel     walkers over kernel data structures
+//   5. KdsqlSQL        SQLite virtual tables and scalar functions
+//   6. KdsqlCLI/kdsql  the command and its shell
+import PackageDescription
+
+let sqliteLink: [LinkerSetting] = [.linkedLibrary("sqlite3")]
+
+let package = Package(
+    name: "kdsql",
+    products: [
+        .executable(name: "kdsql", targets: ["kdsql"]),
+        .library(name: "KdsqlSQL", targets: ["KdsqlSQL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian (see shared/notes/swift-c-interop.md).
+        .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
+        .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // No link line: the SQL layer calls SQLite through sqlite3_api_routines so
+        // that it can also be built as a loadable extension.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        // Layer 1
+        .target(name: "KdsqlDump", dependencies: ["CElf", "CZlib", "CLzo", "CSnappy", "CZstd"]),
+        // Layer 2
+        .target(name: "KdsqlDebugInfo", dependencies: ["KdsqlDump"]),
+        // Layer 3
+        .target(name: "KdsqlMemory", dependencies: ["KdsqlDump", "KdsqlDebugInfo"]),
+        // Layer 4
+        .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory"]),
+        // Layer 5
+        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "CSQLite"]),
+        // Layer 6
+        .target(
+            name: "KdsqlCLI",
+            dependencies: [
+                "KdsqlSQL", "CEdit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: sqliteLink),
+        .executableTarget(name: "kdsql", dependencies: ["KdsqlCLI"], linkerSettings: sqliteLink),
+
+        // Tests. FixtureSupport finds ../shared/fixtures (or $KDSQL_FIXTURES) and parses truth files.
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+        .testTarget(name: "KdsqlDumpTests", dependencies: ["KdsqlDump", "FixtureSupport"]),
+        .testTarget(name: "KdsqlDebugInfoTests", dependencies: ["KdsqlDebugInfo", "FixtureSupport"]),
+        .testTarget(name: "KdsqlMemoryTests", dependencies: ["KdsqlMemory", "FixtureSupport"]),
+        .testTarget(name: "KdsqlKernelTests", dependencies: ["KdsqlKernel", "FixtureSupport"]),
+        .testTarget(name: "KdsqlSQLTests", dependencies: ["KdsqlSQL", "FixtureSupport"], linkerSettings: sqliteLink),
+        .testTarget(name: "KdsqlCLITests", dependencies: ["KdsqlCLI", "FixtureSupport"], linkerSettings: sqliteLink),
+    ]
+)

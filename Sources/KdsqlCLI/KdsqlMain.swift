@@ -1,0 +1,5 @@
+public enum KdsqlMain {
+    public static func run() {
+        print("kdsql: not yet")
+    }
+}

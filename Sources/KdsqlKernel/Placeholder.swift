@@ -1,0 +1,1 @@
+// Layer placeholder; replaced as the layer is written.

@@ -1,0 +1,2 @@
+import KdsqlCLI
+KdsqlMain.run()

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Locates the real kernel dumps the tests run against.
+///
+/// Search order: `$KDSQL_FIXTURES`, then `../shared/fixtures` beside the
+/// package (the CI layout), then the bundled sample under Tests/Fixtures.
+/// A test that needs a fixture which is missing FAILS (it is never skipped
+/// and counted as passing).
+public enum Fixtures {
+    /// Root of the package (this file is Tests/FixtureSupport/Fixtures.swift).
+    public static let packageRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    public static var searchRoots: [String] {
+        var roots: [String] = []
+        if let env = getenv("KDSQL_FIXTURES") { roots.append(String(cString: env)) }
+        roots.append(packageRoot + "/../shared/fixtures")
+        roots.append(packageRoot + "/Tests/Fixtures/data")
+        return roots
+    }
+
+    /// Directory of a named fixture set (e.g. "linux-6.1-cloud-amd64").
+    public static func directory(_ name: String) -> String? {
+        for root in searchRoots {
+            let dir = root + "/" + name
+            if access(dir, F_OK) == 0 { return dir }
+        }
+        return nil
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let what: String
+        public var description: String { "fixture not found: \(what) (searched \(Fixtures.searchRoots.joined(separator: ", ")))" }
+    }
+
+    /// Path of a file in a fixture set; throws (failing the test) when missing.
+    public static func path(_ set: String, _ file: String) throws -> String {
+        guard let dir = directory(set), access(dir + "/" + file, R_OK) == 0 else {
+            throw Missing(what: "\(set)/\(file)")
+        }
+        return dir + "/" + file
+    }
+
+    public static let sysrq = "linux-6.1-cloud-amd64"
+    public static let oops = "linux-6.1-cloud-amd64-oops"
+
+    /// Every dump file in the sysrq fixture set, as its README lists them.
+    public static let sysrqDumps = [
+        "vmcore-mdf-d31.elf",
+        "vmcore-mdf-d31-zlib.kdump",
+        "vmcore-mdf-d31-lzo.kdump",
+        "vmcore-mdf-d31-zlib.flat",
+    ]
+    public static let systemMap = "System.map-6.1.0-56-cloud-amd64"
+
+    /// Reads a whole text file.
+    public static func text(_ path: String) throws -> String {
+        guard let f = fopen(path, "r") else { throw Missing(what: path) }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A truth file of a fixture set (`truth/<name>`).
+    public static func truth(_ set: String, _ name: String) throws -> String {
+        try text(try path(set, "truth/" + name))
+    }
+
+    /// Parses a simple CSV (RFC 4180 quoting) into header-keyed rows.
+    public static func csv(_ text: String) -> [[String: String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var inQuotes = false
+        var chars = Array(text)
+        if chars.last != "\n" { chars.append("\n") }
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if inQuotes {
+                if c == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" { field.append("\""); i += 1 } else { inQuotes = false }
+                } else { field.append(c) }
+            } else if c == "\"" {
+                inQuotes = true
+            } else if c == "," {
+                row.append(field); field = ""
+            } else if c == "\n" || c == "\r\n" {
+                row.append(field); field = ""
+                rows.append(row); row = []
+            } else if c != "\r" {
+                field.append(c)
+            }
+            i += 1
+        }
+        guard let header = rows.first else { return [] }
+        return rows.dropFirst().filter { !($0.count == 1 && $0[0].isEmpty) }.map { r in
+            var d: [String: String] = [:]
+            for (k, v) in zip(header, r) { d[k] = v }
+            return d
+        }
+    }
+
+    public static func truthCSV(_ set: String, _ name: String) throws -> [[String: String]] {
+        csv(try truth(set, name))
+    }
+}
