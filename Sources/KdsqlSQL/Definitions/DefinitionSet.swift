@@ -35,6 +35,9 @@ public struct DefinitionSet: Sendable {
         }
     }
 
+    /// Names of the embedded `.kdt` files, in load order.
+    public static var builtinFileNames: [String] { EmbeddedDefinitions.files.map(\.name) }
+
     private static let builtinResult: Result<DefinitionSet, DefinitionError> = {
         var set = DefinitionSet()
         for file in EmbeddedDefinitions.files {
