@@ -1,0 +1,105 @@
+import KdsqlDump
+import KdsqlMemory
+import KdsqlDebugInfo
+
+/// What crash's `sys` prints: identity, time, load, memory, and who panicked.
+public struct SystemInfo {
+    public var release: String
+    public var version: String
+    public var machine: String
+    public var nodename: String
+    public var sysname: String
+    public var domainname: String
+    public var cpus: Int
+    /// Seconds since boot (CLOCK_BOOTTIME at the last timekeeping update).
+    public var uptimeNs: UInt64?
+    /// Wall-clock seconds since the epoch at the last timekeeping update.
+    public var wallClockSeconds: Int64?
+    public var jiffies: UInt64?
+    public var loadAverage: [Double]?
+    public var totalRAMBytes: UInt64?
+    public var panicCPU: Int?
+    public var panicTask: UInt64?
+
+    public init(kernel: Kernel) throws {
+        // init_uts_ns.name is struct new_utsname (include/uapi/linux/utsname.h).
+        let uts = try kernel.address(of: "init_uts_ns") + (try kernel.field("struct uts_namespace", "name")).offset
+        func utsField(_ name: String) throws -> String {
+            try kernel.readCharArray(uts, try kernel.field("struct new_utsname", name))
+        }
+        sysname = try utsField("sysname")
+        nodename = try utsField("nodename")
+        release = try utsField("release")
+        version = try utsField("version")
+        machine = try utsField("machine")
+        domainname = try utsField("domainname")
+        cpus = (try? kernel.onlineCPUs().count) ?? kernel.dump.header.cpuCount ?? 1
+
+        jiffies = try? kernel.readU64(try kernel.address(of: "jiffies_64"))
+        if let avenrun = try? kernel.address(of: "avenrun") {
+            // Fixed point with FSHIFT 11, rounded like /proc/loadavg (fs/proc/loadavg.c).
+            loadAverage = try? (0..<3).map { i -> Double in
+                let raw = try kernel.readU64(avenrun + UInt64(i) * 8) + 2048 / 200
+                return Double(raw >> 11) + Double(((raw & 2047) * 100) >> 11) / 100
+            }
+        }
+        if let pages = (try? kernel.address(of: "_totalram_pages")) ?? (try? kernel.address(of: "totalram_pages")) {
+            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * 4096 }
+        }
+        (uptimeNs, wallClockSeconds) = SystemInfo.timekeeping(kernel)
+        // panic() stores the panicking CPU in panic_cpu (kernel/panic.c);
+        // PANIC_CPU_INVALID is -1.
+        if let pc = try? kernel.readI32(try kernel.address(of: "panic_cpu")), pc >= 0 {
+            panicCPU = Int(pc)
+            let curr = try kernel.field("struct rq", "curr")
+            panicTask = try? kernel.readU64(try kernel.perCPU("runqueues", cpu: Int(pc)) + curr.offset)
+        }
+    }
+
+    /// Reads the timekeeper inside `tk_core` (kernel/time/timekeeping.c:
+    /// `static struct { seqcount_raw_spinlock_t seq; struct timekeeper timekeeper; } tk_core`).
+    /// The anonymous wrapper has no BTF name, so the timekeeper's offset is the
+    /// seqcount's size rounded up to the timekeeper's 8-byte alignment.
+    static func timekeeping(_ kernel: Kernel) -> (UInt64?, Int64?) {
+        guard let tkCore = try? kernel.address(of: "tk_core"),
+              let seqSize = try? kernel.size(of: "seqcount_raw_spinlock_t") else { return (nil, nil) }
+        let tk = tkCore + UInt64((seqSize + 7) & ~7)
+        var uptime: UInt64? = nil
+        if let base = try? kernel.field("struct timekeeper", "tkr_mono.base"),
+           let offsBoot = try? kernel.field("struct timekeeper", "offs_boot"),
+           let mono = try? kernel.readU64(tk + base.offset), let boot = try? kernel.readU64(tk + offsBoot.offset) {
+            uptime = mono &+ boot
+        }
+        var wall: Int64? = nil
+        if let xtime = try? kernel.field("struct timekeeper", "xtime_sec") {
+            wall = try? kernel.readI64(tk + xtime.offset)
+        }
+        return (uptime, wall)
+    }
+
+    /// crash-style uptime text: `00:00:11` or `2 days, 03:04:05`.
+    public static func formatUptime(seconds: UInt64) -> String {
+        let days = seconds / 86400, h = (seconds % 86400) / 3600, m = (seconds % 3600) / 60, s = seconds % 60
+        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let hms = "\(two(h)):\(two(m)):\(two(s))"
+        return days > 0 ? "\(days) day\(days == 1 ? "" : "s"), \(hms)" : hms
+    }
+
+    /// UTC date text for epoch seconds: `2026-11-28 10:41:10 UTC` (civil-from-days, no Foundation).
+    public static func formatDate(epochSeconds t: Int64) -> String {
+        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let secs = t - days * 86400
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        var y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        if m <= 2 { y += 1 }
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d)) \(two(secs / 3600)):\(two((secs % 3600) / 60)):\(two(secs % 60)) UTC"
+    }
+}

@@ -1,0 +1,263 @@
+import KdsqlMemory
+import KdsqlDebugInfo
+
+/// Every task (thread) in the dump, like crash's `ps`: the per-CPU idle tasks
+/// (swapper/N, pid 0), then every thread group on init_task's `tasks` list
+/// with its threads from `signal->thread_head` (kernel/fork.c,
+/// include/linux/sched/signal.h for_each_thread). Fields are read on demand
+/// from the task address so a query pays only for the columns it asks for.
+public final class Tasks {
+    public let kernel: Kernel
+    // struct task_struct
+    let tasks: FieldRef, pid: FieldRef, tgid: FieldRef, comm: FieldRef
+    let state: FieldRef, exitState: FieldRef, realParent: FieldRef, groupLeader: FieldRef
+    let signal: FieldRef, threadNode: FieldRef?, threadGroup: FieldRef?
+    let mm: FieldRef, cred: FieldRef, flags: FieldRef, policy: FieldRef
+    let prio: FieldRef, staticPrio: FieldRef, cpu: FieldRef
+    let startTime: FieldRef, startBoottime: FieldRef?, utime: FieldRef, stime: FieldRef
+    let pidLinks: FieldRef
+    // struct signal_struct
+    let threadHead: FieldRef?, nrThreads: FieldRef
+    // struct cred
+    let uid: FieldRef, gid: FieldRef, euid: FieldRef, egid: FieldRef
+    // struct mm_struct
+    let totalVM: FieldRef, rssStat: FieldRef, rssIsPercpuCounter: Bool
+    let pcCount: FieldRef?, pcCounters: FieldRef?
+    let counterSize: Int
+
+    public let initTask: UInt64
+    /// Counts tasks whose struct was visited (push-down tests read it).
+    public private(set) var visited = 0
+
+    public init(kernel: Kernel) throws {
+        self.kernel = kernel
+        let t = "struct task_struct"
+        tasks = try kernel.field(t, "tasks")
+        pid = try kernel.field(t, "pid")
+        tgid = try kernel.field(t, "tgid")
+        comm = try kernel.field(t, "comm")
+        // Renamed to __state in 5.14 (commit 2f064a59a11f).
+        state = try kernel.field(t, oneOf: ["__state", "state"])
+        exitState = try kernel.field(t, "exit_state")
+        realParent = try kernel.field(t, "real_parent")
+        groupLeader = try kernel.field(t, "group_leader")
+        signal = try kernel.field(t, "signal")
+        threadNode = try? kernel.field(t, "thread_node")
+        threadGroup = try? kernel.field(t, "thread_group")
+        mm = try kernel.field(t, "mm")
+        cred = try kernel.field(t, "cred")
+        flags = try kernel.field(t, "flags")
+        policy = try kernel.field(t, "policy")
+        prio = try kernel.field(t, "prio")
+        staticPrio = try kernel.field(t, "static_prio")
+        // task_struct.cpu (5.16+ with THREAD_INFO_IN_TASK) or thread_info.cpu.
+        cpu = try kernel.field(t, oneOf: ["thread_info.cpu", "cpu"])
+        startTime = try kernel.field(t, "start_time")
+        startBoottime = try? kernel.field(t, oneOf: ["start_boottime", "real_start_time"])
+        utime = try kernel.field(t, "utime")
+        stime = try kernel.field(t, "stime")
+        pidLinks = try kernel.field(t, oneOf: ["pid_links", "pids"])
+        threadHead = try? kernel.field("struct signal_struct", "thread_head")
+        nrThreads = try kernel.field("struct signal_struct", "nr_threads")
+        uid = try kernel.field("struct cred", "uid")
+        gid = try kernel.field("struct cred", "gid")
+        euid = try kernel.field("struct cred", "euid")
+        egid = try kernel.field("struct cred", "egid")
+        totalVM = try kernel.field("struct mm_struct", "total_vm")
+        // mm_struct.rss_stat: struct mm_rss_stat {atomic_long_t count[]} up to 6.1,
+        // an array of struct percpu_counter from 6.2 (commit f1a7941243c1).
+        if let f = try? kernel.field("struct mm_struct", "rss_stat.count") {
+            rssStat = f
+            rssIsPercpuCounter = false
+            pcCount = nil
+            pcCounters = nil
+            counterSize = 8
+        } else {
+            rssStat = try kernel.field("struct mm_struct", "rss_stat")
+            rssIsPercpuCounter = true
+            pcCount = try kernel.field("struct percpu_counter", "count")
+            pcCounters = try kernel.field("struct percpu_counter", "counters")
+            counterSize = try kernel.size(of: "struct percpu_counter")
+        }
+        initTask = try kernel.address(of: "init_task")
+    }
+
+    // MARK: Iteration
+
+    /// Idle task of each possible CPU (runqueues.idle); CPU 0's is init_task.
+    public func idleTasks() throws -> [(cpu: Int, task: UInt64)] {
+        let idle = try kernel.field("struct rq", "idle")
+        var out: [(Int, UInt64)] = []
+        for c in try kernel.possibleCPUs() {
+            let rq = try kernel.perCPU("runqueues", cpu: c)
+            let task = try kernel.readU64(rq + idle.offset)
+            if task != 0 { out.append((c, task)) }
+        }
+        if out.isEmpty { out.append((0, initTask)) }
+        return out
+    }
+
+    /// The task running on each CPU at the time of the dump (rq->curr).
+    public func activeTasks() throws -> [Int: UInt64] {
+        let curr = try kernel.field("struct rq", "curr")
+        var out: [Int: UInt64] = [:]
+        for c in try kernel.possibleCPUs() {
+            out[c] = try kernel.readU64(try kernel.perCPU("runqueues", cpu: c) + curr.offset)
+        }
+        return out
+    }
+
+    /// Pull-based iteration over every task: stops reading as soon as the
+    /// caller stops asking (SQL LIMIT).
+    public struct Iterator {
+        let owner: Tasks
+        var pending: [UInt64]
+        var processNode: UInt64
+        var started = false
+        var seen = Set<UInt64>()
+
+        public mutating func next() throws -> UInt64? {
+            while true {
+                if !pending.isEmpty { return pending.removeFirst() }
+                // Advance to the next thread group leader.
+                let head = owner.initTask + owner.tasks.offset
+                processNode = try owner.kernel.readU64(processNode)
+                if processNode == head || processNode == 0 { return nil }
+                guard seen.insert(processNode).inserted, seen.count < 4_000_000 else {
+                    throw MemoryError.cycle(what: "task list", at: processNode)
+                }
+                let leader = processNode - owner.tasks.offset
+                pending = try owner.threads(ofLeader: leader)
+            }
+        }
+    }
+
+    public func makeIterator() throws -> Iterator {
+        Iterator(owner: self, pending: try idleTasks().map(\.task), processNode: initTask + tasks.offset)
+    }
+
+    /// All tasks, collected.
+    public func all() throws -> [UInt64] {
+        var it = try makeIterator()
+        var out: [UInt64] = []
+        while let t = try it.next() { out.append(t) }
+        return out
+    }
+
+    /// Threads of a thread group, leader first.
+    public func threads(ofLeader leader: UInt64) throws -> [UInt64] {
+        visited += 1
+        if let threadHead, let threadNode {
+            let sig = try kernel.readPointer(leader, signal)
+            guard sig != 0 else { return [leader] }
+            var out: [UInt64] = []
+            try kernel.forEachListNode(head: sig + threadHead.offset, what: "thread list", limit: 1_000_000) {
+                out.append($0 - threadNode.offset)
+                return true
+            }
+            if let i = out.firstIndex(of: leader), i != 0 { out.remove(at: i); out.insert(leader, at: 0) }
+            return out.isEmpty ? [leader] : out
+        }
+        if let threadGroup {
+            return [leader] + (try kernel.listNodes(head: leader + threadGroup.offset, what: "thread group", limit: 1_000_000)
+                .map { $0 - threadGroup.offset })
+        }
+        return [leader]
+    }
+
+    /// The task with this pid, through the pid namespace's IDR
+    /// (kernel/pid.c find_pid_ns, then pid->tasks[PIDTYPE_PID]).
+    /// pid 0 answers with the idle tasks.
+    public func lookup(pid wanted: Int64) throws -> [UInt64] {
+        if wanted == 0 { return try idleTasks().map(\.task) }
+        guard wanted > 0, wanted < 1 << 31 else { return [] }
+        let ns = try kernel.address(of: "init_pid_ns")
+        let head = try kernel.readU64(ns + (try kernel.field("struct pid_namespace", "idr.idr_rt.xa_head")).offset)
+        let base = try kernel.readU32(ns + (try kernel.field("struct pid_namespace", "idr.idr_base")).offset)
+        guard UInt64(wanted) >= UInt64(base) else { return [] }
+        guard let pidStruct = try XArray(kernel: kernel).load(head: head, index: UInt64(wanted) - UInt64(base)) else { return [] }
+        let tasksHead = try kernel.field("struct pid", "tasks")
+        let first = try kernel.readU64(pidStruct + tasksHead.offset) // tasks[PIDTYPE_PID].first
+        guard first != 0 else { return [] }
+        visited += 1
+        return [first - pidLinks.offset]
+    }
+
+    // MARK: Fields
+
+    public func pid(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, pid) }
+    public func tgid(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, tgid) }
+    public func comm(_ t: UInt64) throws -> String { try kernel.readCharArray(t, comm) }
+    public func ppid(_ t: UInt64) throws -> Int64 {
+        let parent = try kernel.readPointer(t, realParent)
+        return parent == 0 || parent == t ? 0 : try kernel.readSigned(parent, tgid)
+    }
+    public func stateRaw(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, state) }
+    public func exitStateRaw(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, exitState) }
+    public func stateCode(_ t: UInt64) throws -> String {
+        TaskState.code(state: try stateRaw(t), exitState: try exitStateRaw(t))
+    }
+    public func flags(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, flags) }
+    public func policy(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, policy) }
+    public func prio(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, prio) }
+    public func staticPrio(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, staticPrio) }
+    public func nice(_ t: UInt64) throws -> Int64 { try staticPrio(t) - 120 }
+    public func cpu(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, cpu) }
+    /// Boot-based start time in ns (what /proc/PID/stat field 22 reports, in ticks).
+    public func startTimeNs(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, startBoottime ?? startTime) }
+    public func utimeNs(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, utime) }
+    public func stimeNs(_ t: UInt64) throws -> UInt64 { try kernel.readUnsigned(t, stime) }
+    public static let pfKthread: UInt64 = 0x0020_0000 // include/linux/sched.h PF_KTHREAD
+    public func isKernelThread(_ t: UInt64) throws -> Bool { try flags(t) & Tasks.pfKthread != 0 }
+    public func groupLeader(_ t: UInt64) throws -> UInt64 { try kernel.readPointer(t, groupLeader) }
+    public func mm(_ t: UInt64) throws -> UInt64 { try kernel.readPointer(t, mm) }
+    public func nrThreads(_ t: UInt64) throws -> Int64 {
+        let sig = try kernel.readPointer(t, signal)
+        return sig == 0 ? 1 : try kernel.readSigned(sig, nrThreads)
+    }
+
+    private func credField(_ t: UInt64, _ f: FieldRef) throws -> Int64 {
+        let c = try kernel.readPointer(t, cred)
+        guard c != 0 else { throw MemoryError.nullPointer(what: "task_struct.cred") }
+        return Int64(try kernel.readU32(c + f.offset))
+    }
+    public func uid(_ t: UInt64) throws -> Int64 { try credField(t, uid) }
+    public func gid(_ t: UInt64) throws -> Int64 { try credField(t, gid) }
+    public func euid(_ t: UInt64) throws -> Int64 { try credField(t, euid) }
+    public func egid(_ t: UInt64) throws -> Int64 { try credField(t, egid) }
+
+    /// Virtual size in KiB (mm->total_vm pages), 0 for kernel threads.
+    public func vszKB(_ t: UInt64) throws -> Int64 {
+        let m = try mm(t)
+        guard m != 0 else { return 0 }
+        return Int64(try kernel.readUnsigned(m, totalVM)) * 4
+    }
+
+    /// One mm counter (MM_FILEPAGES 0, MM_ANONPAGES 1, MM_SWAPENTS 2,
+    /// MM_SHMEMPAGES 3), as get_mm_counter() reads it: negative transients clamp to 0.
+    public func mmCounter(mm m: UInt64, _ index: Int) throws -> Int64 {
+        if !rssIsPercpuCounter {
+            return max(0, try kernel.readI64(m + rssStat.offset + UInt64(index * counterSize)))
+        }
+        // percpu_counter: the central count plus each CPU's unflushed delta
+        // (percpu_counter_sum), as /proc does since 6.2.
+        let pc = m + rssStat.offset + UInt64(index * counterSize)
+        var total = try kernel.readI64(pc + pcCount!.offset)
+        let counters = try kernel.readU64(pc + pcCounters!.offset)
+        if counters != 0 {
+            let offsets = try kernel.address(of: "__per_cpu_offset")
+            for c in try kernel.possibleCPUs() {
+                let off = try kernel.readU64(offsets + UInt64(c) * 8)
+                total += Int64(try kernel.readI32(counters &+ off))
+            }
+        }
+        return max(0, total)
+    }
+
+    /// Resident set in KiB: file + anon + shmem pages, as /proc's VmRSS.
+    public func rssKB(_ t: UInt64) throws -> Int64 {
+        let m = try mm(t)
+        guard m != 0 else { return 0 }
+        return (try mmCounter(mm: m, 0) + mmCounter(mm: m, 1) + mmCounter(mm: m, 3)) * 4
+    }
+}

@@ -1,0 +1,206 @@
+import KdsqlDump
+import KdsqlDebugInfo
+
+/// An opened kernel dump: physical memory, VMCOREINFO, address translation,
+/// symbols and types, and typed reads of kernel virtual memory. Everything
+/// above layer 3 reaches the dump only through this.
+///
+/// Opening is lazy where it can be: symbols come from kallsyms in the dump
+/// (or a System.map), and BTF types are located and indexed only when the
+/// first typed access needs them.
+public final class Kernel {
+    public struct Options {
+        public var systemMapPath: String?
+        public var vmlinuxPath: String?
+        public var cacheBytes: Int
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20) {
+            self.systemMapPath = systemMapPath
+            self.vmlinuxPath = vmlinuxPath
+            self.cacheBytes = cacheBytes
+        }
+    }
+
+    public let dump: any DumpFile
+    public let vmcoreinfo: VMCoreInfo
+    public let translator: X86_64Translator
+    public let symbols: any SymbolTable
+    /// Where the symbols came from, for `sys` and error messages.
+    public let symbolSource: String
+    public let kaslrOffset: UInt64
+    private var loadedTypes: (any TypeInfo)?
+    var fieldCache: [FieldKey: FieldRef] = [:]
+    var typeCache: [String: TypeID] = [:]
+
+    public static func open(path: String, options: Options = Options()) throws -> Kernel {
+        let dump = try DumpOpener.open(path: path, cacheBytes: options.cacheBytes)
+        return try Kernel(dump: dump, options: options)
+    }
+
+    public init(dump: any DumpFile, options: Options = Options()) throws {
+        self.dump = dump
+        guard let text = dump.vmcoreinfo else {
+            throw MemoryError.missing("the dump has no VMCOREINFO note, so kdsql cannot locate the kernel (dumps made by QEMU need `-device vmcoreinfo`)")
+        }
+        let info = VMCoreInfo(text: text)
+        self.vmcoreinfo = info
+        self.kaslrOffset = info.kernelOffset
+        // VMCOREINFO wins over dump headers: QEMU's kdump sub-header phys_base is wrong.
+        guard let physBaseNumber = info.number("phys_base") else {
+            throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")
+        }
+        let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
+        guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
+        let translator = X86_64Translator(
+            memory: dump,
+            physBase: UInt64(bitPattern: physBaseNumber),
+            kernelImageSize: UInt64(info.number("KERNEL_IMAGE_SIZE") ?? 1 << 30),
+            kernelRootVirtual: root,
+            fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
+        if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
+        self.translator = translator
+
+        if let mapPath = options.systemMapPath {
+            let map = try SystemMap(path: mapPath, kaslrOffset: info.kernelOffset)
+            try map.validate(against: info)
+            self.symbols = map
+            self.symbolSource = "System.map \(mapPath)"
+        } else {
+            self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+            self.symbolSource = "kallsyms (from the dump)"
+        }
+        // The direct map's base is randomized; the kernel keeps it in a variable.
+        if let pobSym = symbols.address(of: "page_offset_base"),
+           let pob = try? dump.readInteger(physical: try translator.translate(pobSym), as: UInt64.self),
+           pob >= 0xffff_8000_0000_0000 {
+            translator.pageOffsetBase = pob
+        }
+    }
+
+    // MARK: Types
+
+    /// The kernel's type information (BTF from the dump), loaded on first use.
+    public func types() throws -> any TypeInfo {
+        if let loadedTypes { return loadedTypes }
+        guard let start = symbols.address(of: "__start_BTF"), let stop = symbols.address(of: "__stop_BTF"), stop > start,
+              stop - start < 512 << 20 else {
+            throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
+        }
+        let bytes = try read(start, count: Int(stop - start))
+        let btf = try BTFTypeInfo(bytes: bytes)
+        loadedTypes = btf
+        return btf
+    }
+
+    // MARK: Virtual memory
+
+    public func translate(_ va: UInt64) throws -> UInt64 { try translator.translate(va) }
+
+    public func read(virtual address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        var done = 0
+        while done < buffer.count {
+            let va = address &+ UInt64(done)
+            let inPage = Int(4096 - (va & 0xfff))
+            let n = min(inPage, buffer.count - done)
+            let pa = try translator.translate(va)
+            try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
+            done += n
+        }
+    }
+
+    public func read(_ address: UInt64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { try read(virtual: address, into: $0) }
+        return bytes
+    }
+
+    @inline(__always)
+    public func readInteger<T: FixedWidthInteger>(_ address: UInt64, as: T.Type = T.self) throws -> T {
+        if (address & 0xfff) + UInt64(MemoryLayout<T>.size) <= 4096 {
+            return try dump.readInteger(physical: try translator.translate(address), as: T.self)
+        }
+        var value = T.zero
+        try withUnsafeMutableBytes(of: &value) { try read(virtual: address, into: $0) }
+        return T(littleEndian: value)
+    }
+
+    @inline(__always) public func readU64(_ a: UInt64) throws -> UInt64 { try readInteger(a, as: UInt64.self) }
+    @inline(__always) public func readU32(_ a: UInt64) throws -> UInt32 { try readInteger(a, as: UInt32.self) }
+    @inline(__always) public func readU16(_ a: UInt64) throws -> UInt16 { try readInteger(a, as: UInt16.self) }
+    @inline(__always) public func readU8(_ a: UInt64) throws -> UInt8 { try readInteger(a, as: UInt8.self) }
+    @inline(__always) public func readI32(_ a: UInt64) throws -> Int32 { try readInteger(a, as: Int32.self) }
+    @inline(__always) public func readI64(_ a: UInt64) throws -> Int64 { try readInteger(a, as: Int64.self) }
+
+    /// A NUL-terminated string of at most `maxLength` bytes (fixed arrays such
+    /// as `comm` simply stop at their size). Invalid UTF-8 becomes U+FFFD.
+    public func readCString(_ address: UInt64, maxLength: Int = 4096) throws -> String {
+        var out: [UInt8] = []
+        var va = address
+        while out.count < maxLength {
+            let chunk = min(Int(4096 - (va & 0xfff)), maxLength - out.count)
+            let bytes = try read(va, count: chunk)
+            if let nul = bytes.firstIndex(of: 0) {
+                out.append(contentsOf: bytes[..<nul])
+                return String(decoding: out, as: UTF8.self)
+            }
+            out.append(contentsOf: bytes)
+            va &+= UInt64(chunk)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Physical address of a direct-map or any kernel virtual address (the
+    /// `kd_vtop` function).
+    public func virtualToPhysical(_ va: UInt64) throws -> UInt64 { try translator.translate(va) }
+
+    /// Reads through an arbitrary top-level page table (a task's address space).
+    public func readUser(_ address: UInt64, count: Int, pgdPhysical: UInt64) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < count {
+                let va = address &+ UInt64(done)
+                let n = min(Int(4096 - (va & 0xfff)), count - done)
+                let pa = try translator.translate(va, root: pgdPhysical)
+                try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
+                done += n
+            }
+        }
+        return bytes
+    }
+
+    // MARK: Symbols
+
+    /// Runtime address of a kernel symbol, or a typed error.
+    public func address(of symbol: String) throws -> UInt64 {
+        if let a = symbols.address(of: symbol) { return a }
+        throw DebugInfoError.unknownSymbol(symbol)
+    }
+
+    /// Address of CPU `cpu`'s instance of a per-CPU variable
+    /// (`symbol + __per_cpu_offset[cpu]`, include/asm-generic/percpu.h).
+    public func perCPU(_ symbol: String, cpu: Int) throws -> UInt64 {
+        let base = try address(of: symbol)
+        let offsets = try address(of: "__per_cpu_offset")
+        return base &+ (try readU64(offsets + UInt64(cpu) * 8))
+    }
+
+    /// Possible CPU ids: bits of `__cpu_possible_mask` (bounded by nr_cpu_ids).
+    public func possibleCPUs() throws -> [Int] {
+        try cpus(inMask: "__cpu_possible_mask")
+    }
+
+    public func onlineCPUs() throws -> [Int] {
+        try cpus(inMask: "__cpu_online_mask")
+    }
+
+    private func cpus(inMask symbol: String) throws -> [Int] {
+        let mask = try address(of: symbol)
+        let nr = Int((try? readU32(try address(of: "nr_cpu_ids"))) ?? 64)
+        var result: [Int] = []
+        for word in 0..<((min(nr, 8192) + 63) / 64) {
+            let bits = try readU64(mask + UInt64(word) * 8)
+            for b in 0..<64 where bits & (1 << UInt64(b)) != 0 && word * 64 + b < nr { result.append(word * 64 + b) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,94 @@
+import KdsqlDump
+
+/// x86_64 virtual-to-physical translation (arch/x86/include/asm/page_64_types.h,
+/// pgtable_64_types.h, Documentation/arch/x86/x86_64/mm.rst).
+///
+/// Fast paths avoid page-table walks for the two regions almost every kernel
+/// object lives in:
+/// - the kernel image mapping at __START_KERNEL_map (0xffffffff80000000):
+///   pa = va - __START_KERNEL_map + phys_base (phys_base from VMCOREINFO,
+///   which also absorbs the KASLR physical slide);
+/// - the direct map at page_offset_base (randomized under KASLR; read from
+///   the kernel variable once symbols are known): pa = va - page_offset_base.
+/// Everything else (vmalloc, vmemmap, modules, per-task user space) walks the
+/// 4- or 5-level page tables, honouring 1 GiB and 2 MiB pages; walked
+/// translations are memoised per 4 KiB page.
+public final class X86_64Translator {
+    public static let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
+    static let presentBit: UInt64 = 1
+    static let pageSizeBit: UInt64 = 1 << 7
+    /// Physical-address bits of an entry (bits 12..51), NX and software bits cleared.
+    static let addressMask: UInt64 = 0x000f_ffff_ffff_f000
+
+    let memory: PhysicalMemory
+    public let physBase: UInt64
+    public let kernelImageSize: UInt64
+    /// Physical address of the kernel's top-level page table (init_top_pgt).
+    public let kernelRoot: UInt64
+    public let fiveLevel: Bool
+    /// Start of the direct map; set once known.
+    public var pageOffsetBase: UInt64?
+    /// Size of the direct map window (1 << MAX_PHYSMEM_BITS).
+    public var directMapSize: UInt64 = 1 << 46
+    private var walked: [UInt64: UInt64] = [:]
+
+    public init(memory: PhysicalMemory, physBase: UInt64, kernelImageSize: UInt64, kernelRootVirtual: UInt64, fiveLevel: Bool) {
+        self.memory = memory
+        self.physBase = physBase
+        self.kernelImageSize = kernelImageSize
+        self.fiveLevel = fiveLevel
+        self.kernelRoot = kernelRootVirtual &- X86_64Translator.startKernelMap &+ physBase
+    }
+
+    /// Physical address of `va` in the kernel's address space.
+    @inline(__always)
+    public func translate(_ va: UInt64) throws -> UInt64 {
+        if va >= X86_64Translator.startKernelMap && va - X86_64Translator.startKernelMap < kernelImageSize {
+            return va &- X86_64Translator.startKernelMap &+ physBase
+        }
+        if let pob = pageOffsetBase, va >= pob, va - pob < directMapSize {
+            return va - pob
+        }
+        let page = va & ~0xfff
+        if let pa = walked[page] { return pa | (va & 0xfff) }
+        let pa = try walk(va, root: kernelRoot)
+        walked[page] = pa & ~0xfff
+        return pa
+    }
+
+    /// Translates through an explicit top-level table (a task's mm->pgd, as a
+    /// physical address). Used for user-space reads; not memoised.
+    public func translate(_ va: UInt64, root: UInt64) throws -> UInt64 {
+        try walk(va, root: root)
+    }
+
+    private func entry(_ table: UInt64, _ index: UInt64) throws -> UInt64 {
+        try memory.readInteger(physical: (table & X86_64Translator.addressMask) + index * 8, as: UInt64.self)
+    }
+
+    private func walk(_ va: UInt64, root: UInt64) throws -> UInt64 {
+        var table = root
+        if fiveLevel {
+            let e = try entry(table, (va >> 48) & 0x1ff)
+            guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: "PGD") }
+            table = e
+        }
+        let p4 = fiveLevel ? "P4D" : "PGD"
+        var e = try entry(table, (va >> 39) & 0x1ff)
+        guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: p4) }
+        e = try entry(e, (va >> 30) & 0x1ff)
+        guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: "PUD") }
+        if e & X86_64Translator.pageSizeBit != 0 {
+            return (e & X86_64Translator.addressMask & ~((1 << 30) - 1)) | (va & ((1 << 30) - 1))
+        }
+        e = try entry(e, (va >> 21) & 0x1ff)
+        guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: "PMD") }
+        if e & X86_64Translator.pageSizeBit != 0 {
+            return (e & X86_64Translator.addressMask & ~((1 << 21) - 1)) | (va & ((1 << 21) - 1))
+        }
+        e = try entry(e, (va >> 12) & 0x1ff)
+        // A non-present PTE with PROT_NONE semantics is still not readable here.
+        guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: "PTE") }
+        return (e & X86_64Translator.addressMask) | (va & 0xfff)
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+import FixtureSupport
+import KdsqlDebugInfo
+@testable import KdsqlMemory
+
+/// The dump alone is enough: kallsyms decoded from memory must agree with the
+/// System.map of the same build, shifted by the KASLR offset.
+@Suite struct KallsymsFromDumpTests {
+    static func systemMapEntries() throws -> [String: UInt64] {
+        var map: [String: UInt64] = [:]
+        for line in try Fixtures.text(try Fixtures.path(Fixtures.sysrq, Fixtures.systemMap)).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let a = UInt64(parts[0], radix: 16) else { continue }
+            if map[String(parts[2])] == nil { map[String(parts[2])] = a }
+        }
+        return map
+    }
+
+    @Test func kallsymsAddressesMatchRelocatedSystemMap() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let map = try Self.systemMapEntries()
+        #expect(kernel.kaslrOffset == 0x39000000)
+        for name in ["init_task", "linux_banner", "__start_BTF", "__stop_BTF", "_text", "sysrq_handle_crash", "page_offset_base"] {
+            let fromMap = try #require(map[name]) &+ kernel.kaslrOffset
+            #expect(kernel.symbols.address(of: name) == fromMap, "\(name)")
+        }
+    }
+
+    @Test func kallsymsHasAsManySymbolsAsTheMapHasNonAbsoluteOnes() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let k = try #require(kernel.symbols as? Kallsyms)
+        // System.map also lists absolute and a few linker symbols kallsyms omits.
+        #expect(k.count > 80_000)
+        #expect(k.count < 87_361)
+    }
+
+    @Test func linuxBannerReadsAsUnameVersion() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let banner = try kernel.readCString(try kernel.address(of: "linux_banner"), maxLength: 512)
+        let version = try Fixtures.truth(Fixtures.sysrq, "version.txt")
+        #expect(banner.hasPrefix("Linux version 6.1.0-56-cloud-amd64"))
+        // version.txt is /proc/sys/kernel/version ("#1 SMP ..."), which the banner contains.
+        #expect(banner.contains(version.trimmingCharacters(in: "\n")))
+    }
+
+    @Test func symbolizeGivesNamePlusOffset() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let a = try kernel.address(of: "sysrq_handle_crash")
+        #expect(kernel.symbols.describe(a + 0x10) == "sysrq_handle_crash+0x10")
+        #expect(kernel.symbols.describeWithSize(a)?.hasPrefix("sysrq_handle_crash+0x0/0x") == true)
+    }
+
+    @Test func directMapBaseIsReadFromTheKernel() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let pob = try #require(kernel.translator.pageOffsetBase)
+        // VMCOREINFO's mem_section pointer is a direct-map address.
+        let memSection = try #require(kernel.vmcoreinfo.symbol("mem_section"))
+        #expect(memSection >= pob)
+        // Walking the page tables and the direct-map fast path agree.
+        let viaTables = try kernel.translator.translate(memSection, root: kernel.translator.kernelRoot)
+        #expect(viaTables == memSection - pob)
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}
