@@ -1,5 +1,6 @@
 @preconcurrency import KdsqlDump
 import KdsqlDebugInfo
+import KdsqlMemory
 
 /// Per-connection state every table and function sees: what was opened,
 /// options, warnings about unreadable values, and statistics.
@@ -13,11 +14,15 @@ public final class ConnectionContext {
     }
 
     public var options: Options
-    /// The opened dump, if any (layer 1).
+    /// The opened kernel, if any; tables that need one say so when queried.
+    public let kernel: Kernel?
+    /// Set from `kernel`, or directly (tests give synthetic sources).
     public var dump: (any DumpFile)?
     public var symbols: (any SymbolTable)?
-    public var types: (any TypeInfo)?
     public var vmcoreinfo: VMCoreInfo?
+    /// Type information given directly; otherwise the kernel's BTF, loaded
+    /// on first use by `typeInfo(neededBy:)`.
+    public var types: (any TypeInfo)?
 
     public private(set) var warnings: [String] = []
     /// Warnings not kept because `maxWarnings` was reached.
@@ -27,9 +32,35 @@ public final class ConnectionContext {
     /// Extra named counters a table or function may bump.
     public var counters: [String: Int64] = [:]
 
-    public init(options: Options = Options()) {
+    public init(kernel: Kernel? = nil, options: Options = Options()) {
+        self.kernel = kernel
         self.options = options
+        dump = kernel?.dump
+        symbols = kernel?.symbols
+        vmcoreinfo = kernel?.vmcoreinfo
     }
+
+    /// The opened kernel, or an error naming who needed it.
+    public func kernel(neededBy user: String) throws -> Kernel {
+        guard let kernel else { throw NotAvailable("kernel dump", neededBy: user) }
+        return kernel
+    }
+
+    public func typeInfo(neededBy user: String) throws -> any TypeInfo {
+        if let types { return types }
+        guard let kernel else { throw NotAvailable("type information", neededBy: user) }
+        return try kernel.types()
+    }
+
+    /// Per-connection memo for walkers that are costly to set up (resolved
+    /// field offsets): made on first use, shared by every scan.
+    public func cached<T: AnyObject>(_ key: String, _ make: () throws -> T) throws -> T {
+        if let v = cache[key] as? T { return v }
+        let v = try make()
+        cache[key] = v
+        return v
+    }
+    private var cache: [String: AnyObject] = [:]
 
     public func warn(_ message: String) {
         if warnings.count < options.maxWarnings { warnings.append(message) } else { droppedWarnings += 1 }
@@ -77,5 +108,5 @@ public struct NotAvailable: Error, CustomStringConvertible {
         self.what = what
         self.neededBy = neededBy
     }
-    public var description: String { "\(neededBy): no \(what) (open a dump first)" }
+    public var description: String { "\(neededBy): no \(what) is open (give kdsql a dump file)" }
 }

@@ -7,11 +7,13 @@ enum Registration {
         SymbolsTable.self,
         TypesTable.self,
         TypeMembersTable.self,
+        SysTable.self,
+        TasksTable.self,
     ]}
 
-    static var functions: [ScalarFunction] {[
-        HexFunction.function,
-    ]}
+    static var functions: [ScalarFunction] {
+        [HexFunction.function] + KernelFunctions.all
+    }
 }
 
 /// Checks that table implementations and definitions agree (a test runs it).

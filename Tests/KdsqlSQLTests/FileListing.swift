@@ -15,7 +15,8 @@ func kdtFiles(in path: String) throws -> [String] {
     return names.sorted()
 }
 
+/// A directory or truth entry a test needs is not there (the test fails).
 struct DirectoryMissing: Error, CustomStringConvertible {
     var path: String
-    var description: String { "cannot open directory \(path)" }
+    var description: String { "not found: \(path)" }
 }

@@ -27,7 +27,7 @@ struct TypeMembersTable: VirtualTable {
     init(context: ConnectionContext) { self.context = context }
 
     func open(_ scan: Scan) throws -> Rows<Row> {
-        guard let info = context.types else { throw NotAvailable("type information", neededBy: Self.name) }
+        let info = try context.typeInfo(neededBy: Self.name)
         var containers: [(TypeID, String)] = []
         var nextID: UInt32 = 1
         let last = UInt32(clamping: info.typeCount)

@@ -22,7 +22,7 @@ struct TypesTable: VirtualTable {
     }
 
     func open(_ scan: Scan) throws -> Rows<Row> {
-        guard let info = context.types else { throw NotAvailable("type information", neededBy: Self.name) }
+        let info = try context.typeInfo(neededBy: Self.name)
         // BTF ids run 1...typeCount, with 0 standing for void.
         let last = Int64(info.typeCount)
         var next: Int64 = 0

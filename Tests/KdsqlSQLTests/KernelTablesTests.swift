@@ -1,0 +1,100 @@
+import Testing
+import FixtureSupport
+import KdsqlMemory
+import KdsqlSQL
+
+/// Kernel-backed tables and functions against the real 6.1 fixture dump.
+@Suite("Kernel tables and functions")
+struct KernelTablesTests {
+    static func database(strict: Bool = false) throws -> KdsqlDatabase {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: strict)))
+    }
+
+    /// Address of a symbol in truth/kallsyms-selected.txt (what the guest's /proc/kallsyms said).
+    static func truthAddress(_ name: String) throws -> UInt64 {
+        for line in try Fixtures.truth(Fixtures.sysrq, "kallsyms-selected.txt").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count >= 3, parts[2] == name, let a = UInt64(parts[0], radix: 16) { return a }
+        }
+        throw DirectoryMissing(path: "\(name) in truth/kallsyms-selected.txt")
+    }
+
+    @Test func symbolLookupByNameIsPushedDown() throws {
+        let db = try Self.database()
+        let rows = try db.query("SELECT kd_hex(address), type FROM symbols WHERE name = 'panic'")
+        #expect(rows == [[.text(HexText.of(try Self.truthAddress("panic"))), .text("T")]])
+        #expect(db.context.rowsVisited["symbols"] == 1)
+    }
+
+    @Test func symbolAddressRangeIsPushedDown() throws {
+        let db = try Self.database()
+        let stext = try Self.truthAddress("_stext")
+        let rows = try db.query("SELECT name FROM symbols WHERE address >= \(Int64(bitPattern: stext)) AND address < \(Int64(bitPattern: stext + 0x100))")
+        #expect(rows.contains([.text("_stext")]))
+        #expect((db.context.rowsVisited["symbols"] ?? 0) == UInt64(rows.count))
+    }
+
+    @Test func kdSymbolNamesAnAddressWithOffset() throws {
+        let db = try Self.database()
+        let panic = Int64(bitPattern: try Self.truthAddress("panic"))
+        #expect(try db.query("SELECT kd_symbol(\(panic)), kd_symbol(\(panic) + 16)") == [[.text("panic"), .text("panic+0x10")]])
+    }
+
+    @Test func vmcoreinfoKeyIsPushedDown() throws {
+        let db = try Self.database()
+        let release = try Fixtures.truth(Fixtures.sysrq, "osrelease.txt").split(separator: "\n")[0]
+        #expect(try db.query("SELECT value FROM vmcoreinfo WHERE key = 'OSRELEASE'") == [[.text(String(release))]])
+        #expect(db.context.rowsVisited["vmcoreinfo"] == 1)
+    }
+
+    @Test func readsOfKernelMemoryWork() throws {
+        let db = try Self.database()
+        // linux_banner starts with "Linux version ".
+        let banner = Int64(bitPattern: try #require(db.context.symbols?.address(of: "linux_banner")))
+        #expect(try db.query("SELECT kd_read_string(\(banner), 13), kd_read_u8(\(banner))") == [[.text("Linux version"), .integer(76)]])
+        #expect(try db.query("SELECT kd_vtop(\(banner)) > 0") == [[.integer(1)]])
+    }
+
+    @Test func unreadableAddressGivesNullAndWarning() throws {
+        let db = try Self.database()
+        #expect(try db.query("SELECT kd_read_u64(16)") == [[.null]])
+        #expect(db.drainWarnings().first?.contains("kd_read_u64(0x10)") == true)
+    }
+
+    @Test func unreadableAddressFailsInStrictMode() throws {
+        let db = try Self.database(strict: true)
+        #expect(throws: SQLError.self) { try db.query("SELECT kd_read_u64(16)") }
+    }
+
+    @Test func statsListEveryCacheCounter() throws {
+        let db = try Self.database()
+        let names = try db.query("SELECT name FROM kdsql_stats").compactMap { $0[0].string }
+        for counter in ["cache_hits", "cache_misses", "cache_evictions", "bytes_decompressed", "pages_read",
+                        "resident_bytes", "capacity_bytes"] {
+            #expect(names.contains(counter), "kdsql_stats lacks \(counter)")
+        }
+    }
+
+    // Needs BTF (layer 2) to resolve task_struct fields.
+    @Test func bashCountMatchesTruth() throws {
+        let db = try Self.database()
+        #expect(try db.query("SELECT count(*) FROM tasks WHERE comm = 'bash'") == [[.integer(41)]])
+    }
+
+    @Test func pidEqualityVisitsOneTask() throws {
+        let db = try Self.database()
+        #expect(try db.query("SELECT comm FROM tasks WHERE pid = 1") == [[.text("systemd")]])
+        #expect(db.context.rowsVisited["tasks"] == 1)
+    }
+
+    @Test func sysReportsTheRelease() throws {
+        let db = try Self.database()
+        let release = try Fixtures.truth(Fixtures.sysrq, "osrelease.txt").split(separator: "\n")[0]
+        #expect(try db.query("SELECT release, machine FROM sys") == [[.text(String(release)), .text("x86_64")]])
+    }
+}
+
+enum HexText {
+    static func of(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+}
