@@ -28,9 +28,41 @@ public final class ConnectionContext {
     /// Warnings not kept because `maxWarnings` was reached.
     public private(set) var droppedWarnings = 0
     /// Rows each table's scans produced (rows visited), by table name.
-    public private(set) var rowsVisited: [String: UInt64] = [:]
-    /// Extra named counters a table or function may bump.
-    public var counters: [String: Int64] = [:]
+    public var rowsVisited: [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        for (name, counter) in rowCounters where counter.value > 0 { out[name] = counter.value }
+        return out
+    }
+    /// One counter object per table, fetched once per connected table, so
+    /// counting a row is an increment rather than a dictionary update.
+    @usableFromInline
+    final class RowCounter {
+        @exclusivity(unchecked) @usableFromInline var value: UInt64 = 0
+        init() {}
+    }
+    private var rowCounters: [String: RowCounter] = [:]
+    /// Extra named counters tables and functions keep (shown by kdsql_stats).
+    public var counters: [String: Int64] {
+        var out: [String: Int64] = [:]
+        for (name, counter) in namedCounters { out[name] = counter.value }
+        return out
+    }
+    private var namedCounters: [String: Counter] = [:]
+
+    /// A named counter; fetch it once (when a scan opens) and bump
+    /// `value` per row: an increment, not a dictionary update.
+    public final class Counter {
+        // Single-threaded per connection; skip the dynamic exclusivity check per bump.
+        @exclusivity(unchecked) public var value: Int64 = 0
+        init() {}
+    }
+
+    public func counter(_ name: String) -> Counter {
+        if let c = namedCounters[name] { return c }
+        let c = Counter()
+        namedCounters[name] = c
+        return c
+    }
 
     public init(kernel: Kernel? = nil, options: Options = Options()) {
         self.kernel = kernel
@@ -75,11 +107,17 @@ public final class ConnectionContext {
         return out
     }
 
-    func countRow(_ table: String) { rowsVisited[table, default: 0] &+= 1 }
+    @usableFromInline
+    func rowCounter(_ table: String) -> RowCounter {
+        if let c = rowCounters[table] { return c }
+        let c = RowCounter()
+        rowCounters[table] = c
+        return c
+    }
 
     public func resetStatistics() {
-        rowsVisited.removeAll()
-        counters.removeAll()
+        for c in rowCounters.values { c.value = 0 }
+        for c in namedCounters.values { c.value = 0 }
     }
 
     /// Every counter `kdsql_stats` shows: page cache, then rows visited.

@@ -19,7 +19,7 @@ public final class KdsqlDatabase {
     ///   - extraTables: implementations registered after the built-in ones.
     public init(context: ConnectionContext = ConnectionContext(),
                 extraDefinitions: [TableDefinition] = [],
-                extraTables: [any VirtualTable.Type] = [],
+                extraTables: [TableRegistration] = [],
                 extraFunctions: [ScalarFunction] = []) throws {
         var definitions = try DefinitionSet.builtin()
         for d in extraDefinitions { definitions.add(d) }
@@ -53,13 +53,12 @@ public final class KdsqlDatabase {
 
     deinit { sqlite3_close_v2(handle) }
 
-    /// Opens the existential so a list of table types can be registered.
-    private static func register<T: VirtualTable>(_ type: T.Type, definitions: DefinitionSet,
-                                                  context: ConnectionContext, on db: OpaquePointer) throws -> TableDefinition {
-        if let mismatch = T.mismatch(with: definitions[T.name]) { throw mismatch }
-        let definition = definitions[T.name]!
-        let rc = ModuleBridge.register(ModuleEntry(T.self, definition: definition, context: context), on: db)
-        if rc != SQLITE_OK { throw SQLError(code: rc, message: "cannot register table \(T.name)") }
+    private static func register(_ table: TableRegistration, definitions: DefinitionSet,
+                                 context: ConnectionContext, on db: OpaquePointer) throws -> TableDefinition {
+        if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
+        guard let definition = definitions[table.name] else { throw SQLError(code: SQLITE_ERROR, message: "no definition for table \(table.name)") }
+        let rc = ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db)
+        if rc != SQLITE_OK { throw SQLError(code: rc, message: "cannot register table \(table.name)") }
         return definition
     }
 
@@ -74,25 +73,25 @@ public final class KdsqlDatabase {
 
     /// Runs every statement in `sql`, calling `body` with each result row.
     public func forEachRow(_ sql: String, _ body: ([SQLValue]) -> Void) throws(SQLError) {
-        let api = SQLite.api.pointee
+        let api = SQLite.api
         var utf8 = Array(sql.utf8CString)
         try utf8.withUnsafeMutableBufferPointer { (buffer) throws(SQLError) in
             guard var tail = UnsafePointer(buffer.baseAddress) else { return }
             while tail.pointee != 0 {
                 var stmt: OpaquePointer?
                 var next: UnsafePointer<CChar>?
-                let rc = api.prepare_v2!(handle, tail, -1, &stmt, &next)
+                let rc = api.pointee.prepare_v2!(handle, tail, -1, &stmt, &next)
                 guard rc == SQLITE_OK else { throw error(rc, sql) }
                 guard let stmt else { break }  // only whitespace or comments left
-                defer { _ = api.finalize!(stmt) }
-                let columns = api.column_count!(stmt)
+                defer { _ = api.pointee.finalize!(stmt) }
+                let columns = api.pointee.column_count!(stmt)
                 while true {
-                    let step = api.step!(stmt)
+                    let step = api.pointee.step!(stmt)
                     if step == SQLITE_DONE { break }
                     guard step == SQLITE_ROW else { throw error(step, sql) }
                     var row: [SQLValue] = []
                     row.reserveCapacity(Int(columns))
-                    for i in 0..<columns { row.append(SQLite.value(api.column_value!(stmt, i))) }
+                    for i in 0..<columns { row.append(SQLite.value(api.pointee.column_value!(stmt, i))) }
                     body(row)
                 }
                 guard let next, next != tail else { break }
@@ -130,7 +129,13 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
     let context = ConnectionContext()
     do {
         let definitions = try DefinitionSet.builtin()
-        for table in Registration.tables { _ = try registerForExtension(table, definitions, context, db) }
+        for table in Registration.tables {
+            if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
+            guard let definition = definitions[table.name],
+                  ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db) == SQLITE_OK else {
+                throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")
+            }
+        }
         for f in Registration.functions where FunctionBridge.register(f, context: context, on: db) != SQLITE_OK {
             throw SQLError(code: SQLITE_ERROR, message: "cannot register function \(f.name)")
         }
@@ -139,10 +144,4 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
         pzErrMsg?.pointee = SQLite.mallocString("kdsql: \(errorText(error))")
         return SQLITE_ERROR
     }
-}
-
-private func registerForExtension<T: VirtualTable>(_ type: T.Type, _ definitions: DefinitionSet,
-                                                   _ context: ConnectionContext, _ db: OpaquePointer) throws -> Int32 {
-    if let mismatch = T.mismatch(with: definitions[T.name]) { throw mismatch }
-    return ModuleBridge.register(ModuleEntry(T.self, definition: definitions[T.name]!, context: context), on: db)
 }

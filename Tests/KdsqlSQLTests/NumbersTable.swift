@@ -48,7 +48,7 @@ struct NumbersTable: VirtualTable {
     init(context: ConnectionContext) { self.context = context }
 
     func open(_ scan: Scan) throws -> Rows<Int64> {
-        let context = self.context
+        let generated = context.counter("numbers.generated")
         let n = scan.argument("n")?.int64 ?? 10
         guard n >= 0 else { throw BadArgument() }
         let failAt = scan.argument("fail_at")?.int64
@@ -63,7 +63,7 @@ struct NumbersTable: VirtualTable {
             guard next <= last else { return nil }
             defer { next += 1 }
             // The walker's own work, independent of what the bridge counts.
-            context.counters["numbers.generated", default: 0] += 1
+            generated.value += 1
             if next == failAt { throw WalkFailed(at: next) }
             return next
         })
@@ -83,5 +83,5 @@ struct MismatchedTable: VirtualTable {
 
 func numbersDatabase(strict: Bool = false) throws -> KdsqlDatabase {
     try KdsqlDatabase(context: ConnectionContext(options: .init(strict: strict)),
-                      extraDefinitions: [NumbersTable.definition], extraTables: [NumbersTable.self])
+                      extraDefinitions: [NumbersTable.definition], extraTables: [.table(NumbersTable.self)])
 }

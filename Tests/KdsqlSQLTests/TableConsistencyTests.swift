@@ -20,7 +20,7 @@ struct TableConsistencyTests {
 
     @Test func mismatchedTableIsRefusedAtRegistration() {
         let error = #expect(throws: TableMismatch.self) {
-            try KdsqlDatabase(extraDefinitions: [NumbersTable.definition], extraTables: [MismatchedTable.self])
+            try KdsqlDatabase(extraDefinitions: [NumbersTable.definition], extraTables: [.table(MismatchedTable.self)])
         }
         #expect(error?.description.contains("cube") == true)
     }

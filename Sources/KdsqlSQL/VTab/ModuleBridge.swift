@@ -73,7 +73,7 @@ enum ModuleBridge {
             let entry = Unmanaged<ModuleBox>.fromOpaque(aux).takeUnretainedValue().entry
             let instance: AnyTableInstance
             do {
-                instance = try entry.make(entry.definition, entry.context)
+                instance = try entry.connect(entry.definition, entry.context)
             } catch {
                 pzErr?.pointee = SQLite.mallocString("\(entry.definition.name): \(errorText(error))")
                 return SQLITE_ERROR
@@ -163,7 +163,7 @@ enum ModuleBridge {
             } catch {
                 let instance = box.vtab.instance
                 let column = Int(i) < instance.definition.columns.count ? instance.definition.columns[Int(i)].name : "#\(i)"
-                let message = "\(instance.definition.name).\(column) (row \(cursor.rowid)): \(errorText(error))"
+                let message = "\(instance.definition.name).\(column) (row \(cursor.rowid())): \(errorText(error))"
                 if instance.context.options.strict {
                     SQLite.resultError(ctx, message)
                     return SQLITE_ERROR
@@ -175,7 +175,7 @@ enum ModuleBridge {
         }
         m.xRowid = { p, pRowid in
             guard let box = ModuleBridge.cursorBox(p), let cursor = box.cursor else { return SQLITE_ERROR }
-            pRowid?.pointee = cursor.rowid
+            pRowid?.pointee = cursor.rowid()
             return SQLITE_OK
         }
         return m

@@ -28,17 +28,19 @@ enum SQLite {
 
     /// Reads an sqlite3_value.
     static func value(_ v: OpaquePointer?) -> SQLValue {
-        let a = api.pointee
-        switch a.value_type!(v) {
-        case SQLITE_INTEGER: return .integer(a.value_int64!(v))
-        case SQLITE_FLOAT: return .real(a.value_double!(v))
+        // Through the pointer, never `let a = api.pointee`: that would copy
+        // the whole ~2 KB function table on every value.
+        let a = api
+        switch a.pointee.value_type!(v) {
+        case SQLITE_INTEGER: return .integer(a.pointee.value_int64!(v))
+        case SQLITE_FLOAT: return .real(a.pointee.value_double!(v))
         case SQLITE_TEXT:
-            guard let p = a.value_text!(v) else { return .text("") }
-            let n = Int(a.value_bytes!(v))
+            guard let p = a.pointee.value_text!(v) else { return .text("") }
+            let n = Int(a.pointee.value_bytes!(v))
             return .text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
         case SQLITE_BLOB:
-            let n = Int(a.value_bytes!(v))
-            guard n > 0, let p = a.value_blob!(v) else { return .blob([]) }
+            let n = Int(a.pointee.value_bytes!(v))
+            guard n > 0, let p = a.pointee.value_blob!(v) else { return .blob([]) }
             return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
         default: return .null
         }
@@ -46,27 +48,27 @@ enum SQLite {
 
     /// Sets a function or column result.
     static func result(_ ctx: OpaquePointer?, _ value: SQLValue) {
-        let a = api.pointee
+        let a = api
         switch value {
-        case .null: a.result_null!(ctx)
-        case .integer(let i): a.result_int64!(ctx, i)
-        case .real(let d): a.result_double!(ctx, d)
+        case .null: a.pointee.result_null!(ctx)
+        case .integer(let i): a.pointee.result_int64!(ctx, i)
+        case .real(let d): a.pointee.result_double!(ctx, d)
         case .text(var s):
             s.withUTF8 { bytes in
                 // An empty String may have no storage; a NULL pointer would mean SQL NULL.
                 if let base = bytes.baseAddress, bytes.count > 0 {
                     base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                        a.result_text64!(ctx, $0, sqlite3_uint64(bytes.count), transient, UInt8(SQLITE_UTF8))
+                        a.pointee.result_text64!(ctx, $0, sqlite3_uint64(bytes.count), transient, UInt8(SQLITE_UTF8))
                     }
                 } else {
-                    a.result_text!(ctx, "", 0, transient)
+                    a.pointee.result_text!(ctx, "", 0, transient)
                 }
             }
         case .blob(let b):
             if b.isEmpty {
-                a.result_zeroblob!(ctx, 0)
+                a.pointee.result_zeroblob!(ctx, 0)
             } else {
-                b.withUnsafeBytes { a.result_blob64!(ctx, $0.baseAddress, sqlite3_uint64($0.count), transient) }
+                b.withUnsafeBytes { a.pointee.result_blob64!(ctx, $0.baseAddress, sqlite3_uint64($0.count), transient) }
             }
         }
     }

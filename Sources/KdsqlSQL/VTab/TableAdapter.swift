@@ -1,92 +1,134 @@
 /// Type erasure between the generic `VirtualTable` world and the C callbacks,
 /// which must be the same non-generic functions for every table.
-class AnyTableInstance {
+///
+/// The erased forms hold closures made inside generic functions that are
+/// called with a concrete table type (and are @inlinable, so a table in
+/// another module gets them specialized too). The per-row path therefore
+/// runs specialized code; a generic class overriding a base class would
+/// run unspecialized code with a metadata lookup per call.
+@usableFromInline
+final class AnyTableInstance {
     let definition: TableDefinition
     let context: ConnectionContext
-    init(definition: TableDefinition, context: ConnectionContext) {
+    let bestIndex: (IndexQuery) -> IndexPlan
+    let open: (Scan) throws -> AnyCursor
+
+    @usableFromInline
+    init(definition: TableDefinition, context: ConnectionContext,
+         bestIndex: @escaping (IndexQuery) -> IndexPlan, open: @escaping (Scan) throws -> AnyCursor) {
         self.definition = definition
         self.context = context
+        self.bestIndex = bestIndex
+        self.open = open
     }
-    func bestIndex(_ query: IndexQuery) -> IndexPlan { fatalError("abstract") }
-    func open(_ scan: Scan) throws -> AnyCursor { fatalError("abstract") }
 }
 
-class AnyCursor {
+@usableFromInline
+final class AnyCursor {
     /// Advances; false at the end.
-    func next() throws -> Bool { fatalError("abstract") }
-    func column(_ index: Int) throws -> SQLValue { fatalError("abstract") }
-    var rowid: Int64 { fatalError("abstract") }
+    let next: () throws -> Bool
+    let column: (Int) throws -> SQLValue
+    let rowid: () -> Int64
+
+    @usableFromInline
+    init(next: @escaping () throws -> Bool, column: @escaping (Int) throws -> SQLValue, rowid: @escaping () -> Int64) {
+        self.next = next
+        self.column = column
+        self.rowid = rowid
+    }
 }
 
-final class TableInstance<T: VirtualTable>: AnyTableInstance {
-    let table: T
-    /// Getters in definition column order (resolved once, so xColumn is an array index).
-    let getters: [Column<T.Row>.Getter]
+/// One table type, ready to register on connections.
+public struct TableRegistration {
+    public let name: String
+    /// Compares the implementation's columns with a definition.
+    public let mismatch: (TableDefinition?) -> TableMismatch?
+    @usableFromInline let connect: (TableDefinition, ConnectionContext) throws -> AnyTableInstance
 
-    init(connecting definition: TableDefinition, context: ConnectionContext) throws {
-        if let mismatch = T.mismatch(with: definition) { throw mismatch }
-        let columns = T.columns
-        getters = definition.columns.map { columns[$0.name]!.getter }
-        table = try T(context: context)
-        super.init(definition: definition, context: context)
+    @usableFromInline
+    init(name: String, mismatch: @escaping (TableDefinition?) -> TableMismatch?,
+         connect: @escaping (TableDefinition, ConnectionContext) throws -> AnyTableInstance) {
+        self.name = name
+        self.mismatch = mismatch
+        self.connect = connect
     }
 
-    override func bestIndex(_ query: IndexQuery) -> IndexPlan { table.bestIndex(query) }
-
-    override func open(_ scan: Scan) throws -> AnyCursor {
-        var arguments = [SQLValue](repeating: .null, count: definition.columns.count)
-        for (i, c) in definition.columns.enumerated() where c.isArgument {
-            arguments[i] = scan.argument(c.name) ?? .null
-        }
-        return Cursor(instance: self, rows: try table.open(scan), arguments: arguments)
+    /// The registration of table type `T`.
+    @inlinable
+    public static func table<T: VirtualTable>(_ type: T.Type) -> TableRegistration {
+        TableRegistration(name: T.name, mismatch: { T.mismatch(with: $0) }, connect: { try connectTable(T.self, $0, $1) })
     }
+}
 
-    final class Cursor: AnyCursor {
-        let instance: TableInstance<T>
-        let rows: Rows<T.Row>
-        let arguments: [SQLValue]
-        var current: T.Row?
-        var position: Int64 = 0
+/// xConnect for table type `T`: checks the columns, resolves the getters in
+/// definition order (xColumn is then an array index) and makes the table.
+@inlinable
+func connectTable<T: VirtualTable>(_ type: T.Type, _ definition: TableDefinition, _ context: ConnectionContext) throws -> AnyTableInstance {
+    if let mismatch = T.mismatch(with: definition) { throw mismatch }
+    let columns = T.columns
+    var getters: [Column<T.Row>.Getter] = []
+    var argumentNames: [String?] = []
+    for c in definition.columns {
+        guard let column = columns[c.name] else { throw TableMismatch(table: T.name, missingInImplementation: [c.name], missingInDefinition: []) }
+        getters.append(column.getter)
+        argumentNames.append(c.isArgument ? c.name : nil)
+    }
+    let table = try T(context: context)
+    let counter = context.rowCounter(T.name)
+    return AnyTableInstance(
+        definition: definition, context: context,
+        bestIndex: { table.bestIndex($0) },
+        open: { scan in
+            let arguments = argumentNames.map { name in name.flatMap { scan.argument($0) } ?? .null }
+            return makeCursor(table, try table.open(scan), getters, arguments, counter)
+        })
+}
 
-        init(instance: TableInstance<T>, rows: Rows<T.Row>, arguments: [SQLValue]) {
-            self.instance = instance
-            self.rows = rows
-            self.arguments = arguments
-        }
+@usableFromInline
+final class CursorState<Row> {
+    // A cursor is used by one statement on one thread; SQLite never
+    // re-enters it, so the per-access dynamic exclusivity check buys nothing
+    // on the per-row path.
+    @exclusivity(unchecked) @usableFromInline var current: Row?
+    @exclusivity(unchecked) @usableFromInline var position: Int64 = 0
+    @usableFromInline init() {}
+}
 
-        override func next() throws -> Bool {
-            current = try rows.next()
-            guard current != nil else { return false }
-            position += 1
-            instance.context.countRow(T.name)
+@inlinable
+func makeCursor<T: VirtualTable>(_ table: T, _ rows: Rows<T.Row>, _ getters: [Column<T.Row>.Getter],
+                                 _ arguments: [SQLValue], _ counter: ConnectionContext.RowCounter) -> AnyCursor {
+    let state = CursorState<T.Row>()
+    return AnyCursor(
+        next: {
+            state.current = try rows.next()
+            guard state.current != nil else { return false }
+            state.position += 1
+            counter.value &+= 1
             return true
-        }
-
-        override func column(_ index: Int) throws -> SQLValue {
-            guard let row = current, index >= 0, index < instance.getters.count else { return .null }
-            switch instance.getters[index] {
+        },
+        column: { index in
+            guard let row = state.current, index >= 0, index < getters.count else { return .null }
+            switch getters[index] {
             case .value(let get): return try get(row)
             case .argument: return arguments[index]
             }
-        }
-
-        override var rowid: Int64 {
-            if let row = current, let id = instance.table.rowid(row) { return id }
-            return position
-        }
-    }
+        },
+        rowid: {
+            if let row = state.current, let id = table.rowid(row) { return id }
+            return state.position
+        })
 }
 
-/// One table type, registered with a connection: its definition and how to
-/// make it. Held by SQLite as the module's pAux.
+/// One table type registered with a connection: its definition and how to
+/// connect it. Held by SQLite as the module's pAux.
 final class ModuleEntry {
     let definition: TableDefinition
     let context: ConnectionContext
-    let make: (TableDefinition, ConnectionContext) throws -> AnyTableInstance
+    let connect: (TableDefinition, ConnectionContext) throws -> AnyTableInstance
 
-    init<T: VirtualTable>(_ type: T.Type, definition: TableDefinition, context: ConnectionContext) {
+    init(_ registration: TableRegistration, definition: TableDefinition, context: ConnectionContext) {
         self.definition = definition
         self.context = context
-        self.make = { try TableInstance<T>(connecting: $0, context: $1) }
+        self.connect = registration.connect
     }
 }

@@ -49,6 +49,11 @@ public struct TableMismatch: Error, Equatable, CustomStringConvertible {
     public var table: String
     public var missingInImplementation: [String]
     public var missingInDefinition: [String]
+    public init(table: String, missingInImplementation: [String], missingInDefinition: [String]) {
+        self.table = table
+        self.missingInImplementation = missingInImplementation
+        self.missingInDefinition = missingInDefinition
+    }
     public var description: String {
         var parts: [String] = []
         if !missingInImplementation.isEmpty { parts.append("definition columns without an implementation: \(missingInImplementation.joined(separator: ", "))") }
