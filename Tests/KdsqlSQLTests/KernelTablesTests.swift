@@ -88,6 +88,13 @@ struct KernelTablesTests {
         #expect(db.context.rowsVisited["tasks"] == 1)
     }
 
+    @Test func offsetofAndSizeofAnswerFromTypeInformation() throws {
+        let db = try Self.database()
+        // struct list_head { struct list_head *next, *prev; } (include/linux/types.h)
+        let rows = try db.query("SELECT kd_offsetof('list_head', 'prev'), kd_sizeof('struct list_head')")
+        #expect(rows == [[.integer(8), .integer(16)]])
+    }
+
     @Test func sysReportsTheRelease() throws {
         let db = try Self.database()
         let release = try Fixtures.truth(Fixtures.sysrq, "osrelease.txt").split(separator: "\n")[0]

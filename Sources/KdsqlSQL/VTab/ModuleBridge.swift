@@ -14,8 +14,10 @@ enum ModuleBridge {
     /// One cursor; `cursor` is replaced by each xFilter.
     final class CursorBox {
         let vtab: VTabBox
-        var cursor: AnyCursor?
-        var eof = true
+        // Touched on every row; SQLite drives a cursor from one thread without
+        // re-entry, so dynamic exclusivity checks are skipped.
+        @exclusivity(unchecked) var cursor: AnyCursor?
+        @exclusivity(unchecked) var eof = true
         init(_ vtab: VTabBox) { self.vtab = vtab }
     }
 

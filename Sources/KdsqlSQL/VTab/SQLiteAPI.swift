@@ -4,7 +4,8 @@
 /// call from this layer goes through it so the same code can run linked into
 /// kdsql or loaded as an extension (shared/notes/swift-c-interop.md).
 /// Written once, before any module is registered; read-only afterwards.
-nonisolated(unsafe) var sqliteAPI: UnsafePointer<sqlite3_api_routines>?
+/// (Unchecked exclusivity: it is read on every value of every row.)
+@exclusivity(unchecked) nonisolated(unsafe) var sqliteAPI: UnsafePointer<sqlite3_api_routines>?
 
 enum SQLite {
     /// The api table; set before any callback can run.
