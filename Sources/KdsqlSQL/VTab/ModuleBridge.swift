@@ -57,6 +57,15 @@ enum ModuleBridge {
         return Unmanaged<CursorBox>.fromOpaque(owner).takeUnretainedValue()
     }
 
+    /// The per-row callbacks borrow the box without retaining it: the
+    /// KdsqlVTabCursor owns it until xClose, which cannot run meanwhile.
+    @inline(__always)
+    fileprivate static func withCursorBox<R>(_ p: UnsafeMutablePointer<sqlite3_vtab_cursor>?, orElse fallback: R,
+                                             _ body: (CursorBox) -> R) -> R {
+        guard let p, let owner = UnsafeMutableRawPointer(p).assumingMemoryBound(to: KdsqlVTabCursor.self).pointee.owner else { return fallback }
+        return Unmanaged<CursorBox>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
+    }
+
     /// Replaces the vtab's error message (SQLite frees it).
     static func setError(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?, _ message: String) {
         guard let vtab else { return }
@@ -142,37 +151,30 @@ enum ModuleBridge {
             }
         }
         m.xNext = { p in
-            guard let p, let box = ModuleBridge.cursorBox(p) else { return SQLITE_ERROR }
-            guard let cursor = box.cursor, !box.eof else { box.eof = true; return SQLITE_OK }
-            do {
-                box.eof = !(try cursor.next())
-                return SQLITE_OK
-            } catch {
-                box.eof = true
-                ModuleBridge.setError(p.pointee.pVtab, "\(box.vtab.instance.definition.name): \(errorText(error))")
-                return SQLITE_ERROR
+            ModuleBridge.withCursorBox(p, orElse: SQLITE_ERROR) { box in
+                guard let cursor = box.cursor, !box.eof else { box.eof = true; return SQLITE_OK }
+                do {
+                    box.eof = !(try cursor.next())
+                    return SQLITE_OK
+                } catch {
+                    box.eof = true
+                    ModuleBridge.setError(p?.pointee.pVtab, "\(box.vtab.instance.definition.name): \(errorText(error))")
+                    return SQLITE_ERROR
+                }
             }
         }
         m.xEof = { p in
-            guard let box = ModuleBridge.cursorBox(p) else { return 1 }
-            return box.eof ? 1 : 0
+            ModuleBridge.withCursorBox(p, orElse: 1) { $0.eof ? 1 : 0 }
         }
         m.xColumn = { p, ctx, i in
-            guard let p, let box = ModuleBridge.cursorBox(p), let cursor = box.cursor else { return SQLITE_ERROR }
-            do {
-                SQLite.result(ctx, try cursor.column(Int(i)))
-                return SQLITE_OK
-            } catch {
-                let instance = box.vtab.instance
-                let column = Int(i) < instance.definition.columns.count ? instance.definition.columns[Int(i)].name : "#\(i)"
-                let message = "\(instance.definition.name).\(column) (row \(cursor.rowid())): \(errorText(error))"
-                if instance.context.options.strict {
-                    SQLite.resultError(ctx, message)
-                    return SQLITE_ERROR
+            ModuleBridge.withCursorBox(p, orElse: SQLITE_ERROR) { box in
+                guard let cursor = box.cursor else { return SQLITE_ERROR }
+                do {
+                    SQLite.result(ctx, try cursor.column(Int(i)))
+                    return SQLITE_OK
+                } catch {
+                    return ModuleBridge.columnFailed(box, cursor, ctx, Int(i), error)
                 }
-                instance.context.warn(message)
-                SQLite.api.pointee.result_null!(ctx)
-                return SQLITE_OK
             }
         }
         m.xRowid = { p, pRowid in
@@ -181,6 +183,20 @@ enum ModuleBridge {
             return SQLITE_OK
         }
         return m
+    }
+
+    /// A column getter threw: NULL plus a warning, or in strict mode an error.
+    fileprivate static func columnFailed(_ box: CursorBox, _ cursor: AnyCursor, _ ctx: OpaquePointer?, _ i: Int, _ error: any Error) -> Int32 {
+        let instance = box.vtab.instance
+        let column = i < instance.definition.columns.count ? instance.definition.columns[i].name : "#\(i)"
+        let message = "\(instance.definition.name).\(column) (row \(cursor.rowid())): \(errorText(error))"
+        if instance.context.options.strict {
+            SQLite.resultError(ctx, message)
+            return SQLITE_ERROR
+        }
+        instance.context.warn(message)
+        SQLite.api.pointee.result_null!(ctx)
+        return SQLITE_OK
     }
 
     /// xBestIndex: presents sqlite3_index_info as an IndexQuery and writes the
