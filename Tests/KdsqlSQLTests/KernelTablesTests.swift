@@ -84,8 +84,49 @@ struct KernelTablesTests {
 
     @Test func pidEqualityVisitsOneTask() throws {
         let db = try Self.database()
-        #expect(try db.query("SELECT comm FROM tasks WHERE pid = 1") == [[.text("systemd")]])
+        // The fixture's pid 1 is a shell script run as init (truth/tasks.csv).
+        #expect(try db.query("SELECT comm, tgid, ppid FROM tasks WHERE pid = 1") == [[.text("init"), .integer(1), .integer(0)]])
         #expect(db.context.rowsVisited["tasks"] == 1)
+    }
+
+    @Test func pidZeroGivesOneIdleTaskPerCPU() throws {
+        let db = try Self.database()
+        let rows = try db.query("SELECT DISTINCT comm LIKE 'swapper/%' FROM tasks WHERE pid = 0")
+        #expect(rows == [[.integer(1)]])
+        #expect(try db.query("SELECT count(*) FROM tasks WHERE pid = 0") == (try db.query("SELECT cpus FROM sys")))
+    }
+
+    @Test func taskAddressEqualityFindsThatTaskOnly() throws {
+        let db = try Self.database()
+        let address = try #require(try db.query("SELECT task FROM tasks WHERE pid = 1").first?.first)
+        #expect(try db.query("SELECT pid FROM tasks WHERE task = \(address)") == [[.integer(1)]])
+        #expect(try db.query("SELECT pid FROM tasks WHERE task = \(address) + 8").isEmpty)
+    }
+
+    @Test func tgidEqualityGivesTheWholeThreadGroup() throws {
+        let db = try Self.database()
+        let all = try db.query("SELECT tgid, count(*) FROM tasks WHERE pid != 0 GROUP BY tgid HAVING count(*) > 1 LIMIT 1")
+        let group = try #require(all.first)
+        #expect(try db.query("SELECT count(*) FROM tasks WHERE tgid = \(group[0])") == [[group[1]]])
+    }
+
+    @Test func userTasksMatchTruthIdentityAndMemory() throws {
+        let db = try Self.database()
+        var dump: [Int64: [SQLValue]] = [:]
+        for row in try db.query("SELECT pid, tgid, ppid, comm, uid, vsz_kb, rss_kb, is_kernel_thread FROM tasks WHERE pid != 0") {
+            if let pid = row[0].int64 { dump[pid] = row }
+        }
+        var compared = 0
+        for r in try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv") where r["is_kthread"] == "0" && r["pid"] != "1" {
+            let pid = try #require(Int64(r["pid"] ?? ""))
+            let row = try #require(dump[pid], "pid \(pid) missing")
+            #expect(row[1] == .integer(Int64(r["tgid"]!)!) && row[2] == .integer(Int64(r["ppid"]!)!), "ids of \(pid)")
+            #expect(row[3] == .text(r["comm"]!) && row[4] == .integer(Int64(r["uid"]!)!), "comm/uid of \(pid)")
+            #expect(row[5] == .integer(Int64(r["vsz_kb"]!)!), "vsz_kb of \(pid)")
+            #expect(row[7] == .integer(0))
+            compared += 1
+        }
+        #expect(compared > 50)
     }
 
     @Test func offsetofAndSizeofAnswerFromTypeInformation() throws {
