@@ -76,10 +76,21 @@ struct KernelTablesTests {
         }
     }
 
-    // Needs BTF (layer 2) to resolve task_struct fields.
-    @Test func bashCountMatchesTruth() throws {
-        let db = try Self.database()
+    /// truth/summary.json: 40 bash processes in the snapshot plus the one that crashed.
+    @Test(arguments: Fixtures.sysrqDumps)
+    func bashCountMatchesTruthInEveryDumpFormat(file: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
+        let db = try KdsqlDatabase(context: ConnectionContext(kernel: kernel))
         #expect(try db.query("SELECT count(*) FROM tasks WHERE comm = 'bash'") == [[.integer(41)]])
+    }
+
+    @Test func sysNamesThePanickingTask() throws {
+        let db = try Self.database()
+        // truth/summary.json "panic": cpu 1, pid 212 (bash), KASLR offset 0x39000000.
+        // tasks: the 143 of the /proc snapshot, the crasher, and one idle task per CPU (2).
+        let rows = try db.query("SELECT panic_cpu, panic_pid, panic_comm, kd_hex(kaslr_offset), nodename, cpus, tasks FROM sys")
+        #expect(rows == [[.integer(1), .integer(212), .text("bash"), .text("0x39000000"), .text("kdsql-fixture"), .integer(2), .integer(143 + 1 + 2)]])
+        #expect(try db.query("SELECT pid FROM tasks WHERE task = (SELECT panic_task FROM sys)") == [[.integer(212)]])
     }
 
     @Test func pidEqualityVisitsOneTask() throws {
