@@ -64,6 +64,9 @@ public final class KdsqlDatabase {
 
     public func drainWarnings() -> [String] { context.drainWarnings() }
 
+    /// The README's table and function reference (`kdsql --table-reference`).
+    public var tableReference: String { TableReference.markdown(definitions, functions: functions) }
+
     /// Runs `sql` and returns every row (convenience for tests and small tools).
     public func query(_ sql: String) throws(SQLError) -> [[SQLValue]] {
         var rows: [[SQLValue]] = []

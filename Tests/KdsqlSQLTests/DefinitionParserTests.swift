@@ -124,6 +124,12 @@ struct DefinitionParserTests {
         #expect(md.contains("SELECT count(*) FROM tasks WHERE comm = 'bash'"))
     }
 
+    @Test func referenceListsTheFunctions() throws {
+        let md = try KdsqlDatabase().tableReference
+        #expect(md.contains("| `kd_hex` | 1 |"))
+        #expect(md.contains("| `kd_read_string` | 1–2 |"))
+    }
+
     @Test func schemaTextCarriesDescriptions() throws {
         let text = TableReference.schema(try #require(try DefinitionSet.builtin()["vmcoreinfo"]))
         #expect(text.hasPrefix("-- The VMCOREINFO note"))

@@ -1,7 +1,8 @@
 /// The README's table reference, generated from the definitions
 /// (`kdsql --table-reference`).
 public enum TableReference {
-    public static func markdown(_ definitions: DefinitionSet) -> String {
+    /// Tables (and, when given, scalar functions) as Markdown.
+    public static func markdown(_ definitions: DefinitionSet, functions: [ScalarFunction] = []) -> String {
         var md = "## Table reference\n\n"
         for t in definitions.tables {
             md += "- [`\(t.name)`](#\(t.name)) — \(t.description)\n"
@@ -21,6 +22,13 @@ public enum TableReference {
                     if let d = e.description { md += "- \(d):\n" } else { md += "-\n" }
                     md += "  ```sql\n  \(e.sql)\n  ```\n"
                 }
+            }
+        }
+        if !functions.isEmpty {
+            md += "\n## Functions\n\n| function | arguments | description |\n|---|---|---|\n"
+            for f in functions {
+                let arity = f.arities.count == 1 ? "\(f.arities.lowerBound)" : "\(f.arities.lowerBound)–\(f.arities.upperBound)"
+                md += "| `\(f.name)` | \(arity) | \(escape(f.description)) |\n"
             }
         }
         return md
