@@ -10,7 +10,10 @@
 /// ```
 /// Push-down is declared in the definition (`pushdown(=)`); the default
 /// `bestIndex` consumes exactly those constraints, and `open` reads their
-/// values from the `Scan`. Override `bestIndex` for better estimates.
+/// values from the `Scan` (`scan.equal("pid")`, `scan.integerRange("address")`).
+/// Consumed constraints are not re-checked by SQLite, so `open` must apply
+/// them exactly. Override `bestIndex` for better estimates. Register the
+/// table with one line in Registration.swift: `.table(NumbersTable.self)`.
 public protocol VirtualTable {
     /// What one row is: often just an address, so columns are read lazily.
     associatedtype Row
