@@ -4,6 +4,9 @@
   elfcore.py fix-phdrs FILE        move the program headers of a QEMU ELF dump
                                    to offset 64, in place
   elfcore.py vmcoreinfo FILE OUT   write the VMCOREINFO note's text to OUT
+  elfcore.py zero-phys FILE START END
+                                   zero the pages holding physical addresses
+                                   START..END (hex, inclusive), in place
 
 Why fix-phdrs: QEMU 7.2's dump-guest-memory writes two section headers at
 offset 64 and the program headers after them (e_phoff=192, e_ehsize=8).
@@ -67,9 +70,27 @@ def vmcoreinfo(path):
     sys.exit("no VMCOREINFO note in %s" % path)
 
 
+def zero_phys(path, start, end):
+    """Used for the committed sample only: its size budget (15 MB) cannot hold
+    the kernel's 14 MB of code (6.7 MB even compressed); zeroed pages are then
+    dropped by makedumpfile as zero pages (-d 1)."""
+    start, end = start & ~0xFFF, (end | 0xFFF) + 1
+    with open(path, "r+b") as f:
+        eh = read_ehdr(f)
+        for i in range(eh[10]):
+            f.seek(eh[5] + i * PHDR_SIZE)
+            p_type, _, p_offset, _, p_paddr, p_filesz, _, _ = struct.unpack("<IIQQQQQQ", f.read(PHDR_SIZE))
+            lo, hi = max(start, p_paddr), min(end, p_paddr + p_filesz)
+            if p_type == 1 and lo < hi:
+                f.seek(p_offset + lo - p_paddr)
+                f.write(bytes(hi - lo))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["fix-phdrs"] and len(sys.argv) == 3:
         fix_phdrs(sys.argv[2])
+    elif sys.argv[1:2] == ["zero-phys"] and len(sys.argv) == 5:
+        zero_phys(sys.argv[2], int(sys.argv[3], 16), int(sys.argv[4], 16))
     elif sys.argv[1:2] == ["vmcoreinfo"] and len(sys.argv) == 4:
         with open(sys.argv[3], "w") as out:
             out.write(vmcoreinfo(sys.argv[2]))
