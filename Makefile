@@ -22,7 +22,7 @@ test: deps fixtures
 
 # apt-get update only when a package is missing, so a warm machine stays offline.
 deps:
-	missing=$$(for p in $(DEV_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)
+	@missing=$$(for p in $(DEV_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)
 	if [ -n "$$missing" ]; then
 	    echo "installing:" $$missing
 	    $(SUDO) apt-get update -qq
@@ -33,7 +33,7 @@ deps:
 # (Tests/FixtureSupport/Fixtures.swift).  When neither of the first two has every set,
 # make-dump builds them (installing its own packages); it reuses a complete cache in seconds.
 fixtures:
-	for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)"; do
+	@for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)"; do
 	    [ -n "$$root" ] || continue
 	    complete=1
 	    for set in $(FIXTURE_SETS); do [ -f "$$root/$$set/vmcore-mdf-d31-zlib.kdump" ] || complete=0; done
