@@ -38,6 +38,7 @@ struct Invocation {
         let shell = Shell(connection: connection, library: library, settings: ShellSettings(format: format), screen: out)
         if interactive {
             printSummary(connection, to: out)
+            InterruptHandler.install(for: connection.handle)
             var reader = EditLineReader(historyPath: HistoryFile.path())
             shell.run(&reader)
             return 0
