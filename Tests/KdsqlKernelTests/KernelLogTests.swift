@@ -73,3 +73,82 @@ struct KmsgRecord {
         #expect(matching == truth.count)
     }
 }
+
+extension KernelLogTests {
+    /// The three /dev/kmsg markers of the scenario, as dmesg.txt records them.
+    static func truthMarkers() throws -> [(priority: Int, text: String)] {
+        var out: [(priority: Int, text: String)] = []
+        for line in try Fixtures.truth(Fixtures.sysrq, "dmesg.txt").split(separator: "\n") where line.contains("kdsql-marker:") {
+            guard let textStart = line.firstRange(of: "] ")?.upperBound,
+                  let priority = Int(line.dropFirst().prefix { $0 != ">" }) else { continue }
+            out.append((priority, String(line[textStart...])))
+        }
+        return out
+    }
+
+    @Test(arguments: Fixtures.sysrqDumps)
+    func theThreeMarkersAppearWithTheirLevelsAndFacilityUser(file: String) throws {
+        let log = try Self.log(file)
+        let markers = try Self.truthMarkers()
+        #expect(markers.count == 3)
+        for m in markers {
+            let r = try #require(log.records.first { $0.text == m.text }, "\(m.text) missing")
+            // dmesg -r prints facility * 8 + level; the README: LOG_USER (1), levels 6/4/3.
+            #expect(r.facility == m.priority / 8)
+            #expect(r.level == m.priority % 8)
+            #expect(r.facility == 1)
+        }
+        #expect(markers.map { $0.priority % 8 } == [6, 4, 3])
+    }
+
+    @Test(arguments: Fixtures.sysrqDumps)
+    func dmesgRawLinesReproduceTruthDmesgLineByLine(file: String) throws {
+        let log = try Self.log(file)
+        let truth = try Fixtures.truth(Fixtures.sysrq, "dmesg.txt").split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init).filter { !$0.isEmpty }
+        let lastSeq = KmsgRecord.parse(try Fixtures.truth(Fixtures.sysrq, "kmsg.txt")).last!.seq
+        let ours = log.records.filter { $0.seq <= lastSeq }.flatMap(\.dmesgRawLines)
+        #expect(ours.count == truth.count)
+        var matching = 0
+        for (a, b) in zip(ours, truth) {
+            #expect(a == b)
+            if a == b { matching += 1 }
+        }
+        #expect(matching == 350)
+    }
+
+    /// Records written after the truth snapshot are the console's last lines:
+    /// serial.log (ttyS0, console loglevel 7 = levels 0–6) after the gamma marker.
+    @Test(arguments: Fixtures.sysrqDumps)
+    func recordsAfterTheSnapshotAreTheConsolesLastLinesIncludingThePanic(file: String) throws {
+        let log = try Self.log(file)
+        let lastSeq = KmsgRecord.parse(try Fixtures.truth(Fixtures.sysrq, "kmsg.txt")).last!.seq
+        let serial = try Fixtures.text(try Fixtures.path(Fixtures.sysrq, "serial.log")).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let gamma = try #require(serial.lastIndex { $0.hasSuffix("kdsql-marker: gamma") })
+        let console = serial[(gamma + 1)...].filter { $0.hasPrefix("[") }
+        let ours = log.records.filter { $0.seq > lastSeq && ($0.level ?? 0) < 7 }
+            .flatMap { r in r.lines.map { LogRecord.formatTimestamp(r.tsNs!) + " " + $0 } }
+        #expect(ours == Array(console))
+        #expect(console.contains { $0.hasSuffix("Kernel panic - not syncing: sysrq triggered crash") })
+        #expect(ours.last?.hasSuffix("---[ end Kernel panic - not syncing: sysrq triggered crash ]---") == true)
+    }
+
+    @Test(arguments: Fixtures.sysrqDumps)
+    func thePanicRecordWasPrintedByTheCrasherTask(file: String) throws {
+        let log = try Self.log(file)
+        let crash = try Fixtures.truth(Fixtures.sysrq, "crash.txt")
+        let pid = Int(crash.split(separator: "\n").first { $0.hasPrefix("panic_pid=") }!.dropFirst(10))!
+        let panic = try #require(log.records.last { $0.text?.hasPrefix("Kernel panic - not syncing") == true })
+        #expect(panic.callerTid == pid)
+        #expect(panic.callerCPU == nil)
+    }
+
+    @Test func readingTheWholeLogIsFast() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let clock = ContinuousClock()
+        var count = 0
+        let elapsed = try clock.measure { count = try KernelLog(kernel: kernel).records.count }
+        #expect(count > 347)
+        #expect(elapsed < .seconds(1))
+    }
+}
