@@ -12,10 +12,10 @@ public enum DumpOpener {
             return try ElfVmcore(file: file)
         }
         if head.starts(with: Array("KDUMP   ".utf8)) {
-            throw DumpError.notADump(path: path, found: "kdump-compressed (reader not written yet)")
+            return try KdumpCompressedFile(source: file, path: path, cacheBytes: cacheBytes)
         }
         if head.starts(with: Array("makedumpfile".utf8)) {
-            throw DumpError.notADump(path: path, found: "makedumpfile flattened (reader not written yet)")
+            return try KdumpCompressedFile(flattened: file, cacheBytes: cacheBytes)
         }
         if head.starts(with: Array("DISKDUMP".utf8)) {
             throw DumpError.notADump(path: path, found: "old-style diskdump (DISKDUMP signature) is not supported")

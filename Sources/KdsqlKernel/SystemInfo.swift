@@ -33,7 +33,7 @@ public struct SystemInfo {
         version = try utsField("version")
         machine = try utsField("machine")
         domainname = try utsField("domainname")
-        cpus = (try? kernel.onlineCPUs().count) ?? kernel.dump.header.cpuCount ?? 1
+        cpus = (try? kernel.presentCPUs().count) ?? kernel.dump.header.cpuCount ?? 1
 
         jiffies = try? kernel.readU64(try kernel.address(of: "jiffies_64"))
         if let avenrun = try? kernel.address(of: "avenrun") {
@@ -46,7 +46,22 @@ public struct SystemInfo {
         if let pages = (try? kernel.address(of: "_totalram_pages")) ?? (try? kernel.address(of: "totalram_pages")) {
             totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * 4096 }
         }
-        (uptimeNs, wallClockSeconds) = SystemInfo.timekeeping(kernel)
+        let (timekeeperUptime, wall) = SystemInfo.timekeeping(kernel)
+        wallClockSeconds = wall
+        // The timekeeper is only as fresh as its last tick, which with NOHZ can
+        // lag the crash by most of a second (0.68 s on the sysrq fixture). Each
+        // CPU's rq->clock (sched_clock ns since boot, the printk time base) is
+        // updated at every scheduler event, so the latest one is the better
+        // "time of the crash"; take whichever is later.
+        var latest = timekeeperUptime ?? 0
+        if let clock = try? kernel.field("struct rq", "clock") {
+            for c in (try? kernel.possibleCPUs()) ?? [] {
+                if let v = try? kernel.readU64(try kernel.perCPU("runqueues", cpu: c) + clock.offset) { latest = max(latest, v) }
+            }
+        }
+        uptimeNs = latest > 0 ? latest : nil
+        // Wall clock at the crash: the timekeeper's seconds plus the lag.
+        if let wall, let tku = timekeeperUptime, latest > tku { wallClockSeconds = wall + Int64((latest - tku) / 1_000_000_000) }
         // panic() stores the panicking CPU in panic_cpu (kernel/panic.c);
         // PANIC_CPU_INVALID is -1.
         if let pc = try? kernel.readI32(try kernel.address(of: "panic_cpu")), pc >= 0 {

@@ -193,6 +193,13 @@ public final class Kernel {
         try cpus(inMask: "__cpu_online_mask")
     }
 
+    /// CPUs present in the machine. panic() takes the other CPUs offline
+    /// (stop_this_cpu), so the online mask of a crashed kernel shows only the
+    /// panicking CPU; crash's CPUS count is the present CPUs.
+    public func presentCPUs() throws -> [Int] {
+        try cpus(inMask: "__cpu_present_mask")
+    }
+
     private func cpus(inMask symbol: String) throws -> [Int] {
         let mask = try address(of: symbol)
         let nr = Int((try? readU32(try address(of: "nr_cpu_ids"))) ?? 64)

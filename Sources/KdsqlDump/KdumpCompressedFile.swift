@@ -1,0 +1,359 @@
+/// A kdump-compressed ("diskdump") dump: makedumpfile -c/-l/-p/-z or no
+/// compression flag, QEMU dump-guest-memory kdump-*, or (through
+/// `FlattenedByteSource`) a makedumpfile -F stream.
+///
+/// Layout (makedumpfile diskdump_mod.h, crash diskdump.h), in blocks of
+/// `block_size` bytes:
+///
+///     block 0                      struct disk_dump_header
+///     block 1 .. sub_hdr_size      struct kdump_sub_header (+ ELF notes,
+///                                  VMCOREINFO, eraseinfo at their offsets)
+///     next bitmap_blocks blocks    1st bitmap (pages that exist), then
+///                                  2nd bitmap (pages that were dumped)
+///     then                         page_desc[one per dumped page, pfn order]
+///     then                         page data
+///
+/// The descriptor of a dumped pfn is number popcount(2nd bitmap below pfn):
+/// a prefix-popcount array (one UInt32 per bitmap word) built at open makes
+/// that O(1).
+public final class KdumpCompressedFile: DumpFile {
+    public let path: String
+    public let format: DumpFormat
+    public let notes: [ElfNote]
+    public let vmcoreinfo: String?
+    public let header: DumpHeaderInfo
+    public let physicalLimit: UInt64
+    /// disk_dump_header.header_version (0–6).
+    public let headerVersion: Int
+    /// Compression announced by disk_dump_header.status (pages carry their own flags).
+    public let compression: KdumpCompression
+    /// Number of pages the dump holds.
+    public let presentPageCount: Int
+    /// True when `kdump_sub_header.split` says this file is one part of a split dump.
+    public let isSplit: Bool
+
+    let source: any ByteSource
+    let blockSize: Int
+    let pageShift: UInt64
+    let maxMapnr: UInt64
+    /// Dump covers pfns [startPfn, endPfn) (all of them unless split).
+    let startPfn: UInt64
+    let endPfn: UInt64
+    let validBitmap: [UInt64]
+    let dumpableBitmap: [UInt64]
+    /// rank[w] = dumped pages in bitmap words 0..<w (count + 1 entries).
+    let rank: [UInt32]
+    /// Descriptor number of startPfn (split dumps count from there).
+    let rankBase: UInt32
+    let descriptorTable: UInt64
+    let flattenedRecords: Int?
+
+    private let cache: PageCache
+    private let decompressor = PageDecompressor()
+    /// The page read last: repeated reads of one page (a walker reading the
+    /// fields of one struct) skip the cache, which also keeps them from
+    /// counting as re-use in the 2Q policy.
+    private var lastPfn = UInt64.max
+    private var lastPage: UnsafeRawPointer?
+    /// Holds a page's stored bytes when they are not contiguous in the source.
+    private var scratch: UnsafeMutableRawBufferPointer
+
+    /// Size of `struct disk_dump_header` on a 64-bit machine (tasks[] is empty).
+    static let headerSize = 464
+    /// `struct page_desc`: off_t offset, u32 size, u32 flags, u64 page_flags.
+    static let descriptorSize = 24
+
+    public convenience init(path: String, cacheBytes: Int = 64 << 20) throws {
+        try self.init(source: MappedFile(path: path), path: path, cacheBytes: cacheBytes)
+    }
+
+    /// Opens the kdump held by `source`; `flattenedRecords` is set when it is
+    /// the payload of a makedumpfile -F stream.
+    init(source: any ByteSource, path: String, cacheBytes: Int, flattenedRecords: Int? = nil) throws {
+        self.source = source
+        self.path = path
+        self.flattenedRecords = flattenedRecords
+        let fileSize = source.size
+        guard fileSize >= UInt64(KdumpCompressedFile.headerSize) else {
+            throw DumpError.truncated(what: "kdump disk_dump_header", offset: 0, fileSize: fileSize)
+        }
+        let head = try source.array(at: 0, count: KdumpCompressedFile.headerSize, what: "kdump disk_dump_header")
+        func u32(_ o: Int) -> UInt32 {
+            UInt32(head[o]) | UInt32(head[o + 1]) << 8 | UInt32(head[o + 2]) << 16 | UInt32(head[o + 3]) << 24
+        }
+        func text(_ o: Int, _ n: Int) -> String? {
+            let s = String(decoding: head[o..<(o + n)].prefix { $0 != 0 }, as: UTF8.self)
+            return s.isEmpty ? nil : s
+        }
+        guard head.starts(with: Array("KDUMP   ".utf8)) else {
+            throw DumpError.notADump(path: path, found: "no KDUMP signature")
+        }
+        // new_utsname: six char[65] from offset 12.
+        let machine = text(12 + 4 * 65, 65)
+        if let machine, machine != "x86_64" {
+            throw DumpError.notADump(path: path, found: "kdump of a \(machine) machine (only x86_64 is supported)")
+        }
+        let version = Int32(bitPattern: u32(8))
+        guard version >= 0 && version < 0x100 else {
+            throw DumpError.corrupt(what: "kdump header_version \(version) (a big-endian or 32-bit dump? only 64-bit little-endian x86_64 dumps are supported)", offset: 8)
+        }
+        headerVersion = Int(version)
+        // After utsname (ends at 402) comes struct timeval, 8-aligned on a
+        // 64-bit machine: 408..424; then the u32/int fields.
+        let status = u32(424)
+        let block = Int32(bitPattern: u32(428))
+        let subHeaderBlocks = Int32(bitPattern: u32(432))
+        let bitmapBlocks = u32(436)
+        let headerMaxMapnr = u32(440)
+        let nrCpus = Int32(bitPattern: u32(460))
+        guard block == 4096 else {
+            throw DumpError.corrupt(what: "kdump block_size \(block) (x86_64 dumps use 4096; a 32-bit dump header would put it elsewhere)", offset: 428)
+        }
+        blockSize = Int(block)
+        pageShift = 12
+        guard subHeaderBlocks >= 1, subHeaderBlocks < 1 << 20 else {
+            throw DumpError.corrupt(what: "kdump sub_hdr_size \(subHeaderBlocks)", offset: 432)
+        }
+        compression = KdumpCompression(rawValue: status).intersection(.methods)
+
+        // struct kdump_sub_header, block 1; fields appear by header_version.
+        let sub = UInt64(blockSize)
+        let subEnd = sub + UInt64(subHeaderBlocks) * UInt64(blockSize)
+        guard subEnd <= fileSize else {
+            throw DumpError.truncated(what: "kdump sub-header", offset: sub, fileSize: fileSize)
+        }
+        func field(_ o: UInt64) throws -> UInt64 {
+            try source.littleEndian(at: sub + o, as: UInt64.self, what: "kdump sub-header")
+        }
+        var info = DumpHeaderInfo()
+        info.release = text(12 + 2 * 65, 65)
+        info.version = text(12 + 3 * 65, 65)
+        info.nodename = text(12 + 1 * 65, 65)
+        info.machine = machine ?? "x86_64"
+        info.cpuCount = nrCpus > 0 ? Int(nrCpus) : nil
+        info.pageSize = blockSize
+        info.physBase = try field(0)
+        var split = false
+        var start: UInt64 = 0
+        var end: UInt64 = UInt64(headerMaxMapnr)
+        var mapnr = UInt64(headerMaxMapnr)
+        if version >= 1 {
+            info.dumpLevel = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: try field(8))))
+        }
+        if version >= 2 {
+            split = UInt32(truncatingIfNeeded: try field(8) >> 32) != 0
+            start = try field(16)
+            end = try field(24)
+        }
+        var vmcoreinfoText: String?
+        if version >= 3 {
+            let off = try field(32), size = try field(40)
+            if size > 0 {
+                guard size < 1 << 24 else { throw DumpError.corrupt(what: "kdump size_vmcoreinfo \(size)", offset: sub + 40) }
+                guard off <= fileSize, size <= fileSize - off else {
+                    throw DumpError.truncated(what: "kdump VMCOREINFO", offset: off, fileSize: fileSize)
+                }
+                let bytes = try source.array(at: off, count: Int(size), what: "kdump VMCOREINFO")
+                vmcoreinfoText = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+        }
+        var notes: [ElfNote] = []
+        if version >= 4 {
+            let off = try field(48), size = try field(56)
+            if size > 0 {
+                guard size < 1 << 26 else { throw DumpError.corrupt(what: "kdump size_note \(size)", offset: sub + 56) }
+                guard off <= fileSize, size <= fileSize - off else {
+                    throw DumpError.truncated(what: "kdump ELF notes", offset: off, fileSize: fileSize)
+                }
+                notes = try ElfNoteParser.parse(try source.array(at: off, count: Int(size), what: "kdump ELF notes"), fileOffset: off)
+            }
+        }
+        if version >= 6 {
+            start = try field(80)
+            end = try field(88)
+            mapnr = try field(96)
+        }
+        if !split {
+            start = 0
+            end = mapnr
+        }
+        guard mapnr > 0, mapnr <= 1 << 40, start <= end, end <= mapnr else {
+            throw DumpError.corrupt(what: "kdump page range (max_mapnr \(mapnr), pfns \(start)..<\(end))", offset: sub)
+        }
+        maxMapnr = mapnr
+        startPfn = start
+        endPfn = end
+        isSplit = split
+
+        // Bitmaps. crash (diskdump.c) and makedumpfile: two bitmaps of
+        // bitmap_blocks/2 blocks each when they fit, else one shared.
+        let bitmapOffset = subEnd
+        let bitmapBytes = UInt64(bitmapBlocks) * UInt64(blockSize)
+        let needed = (mapnr + 7) / 8
+        let oneBitmapBlocks = (needed + UInt64(blockSize) - 1) / UInt64(blockSize)
+        let twoBitmaps = UInt64(bitmapBlocks) >= oneBitmapBlocks * 2
+        guard twoBitmaps || UInt64(bitmapBlocks) >= oneBitmapBlocks else {
+            throw DumpError.corrupt(what: "kdump bitmap_blocks \(bitmapBlocks) (too small for \(mapnr) pages)", offset: 436)
+        }
+        guard bitmapOffset <= fileSize, bitmapBytes <= fileSize - bitmapOffset else {
+            throw DumpError.truncated(what: "kdump bitmaps", offset: bitmapOffset, fileSize: fileSize)
+        }
+        let words = Int((mapnr + 63) / 64)
+        func loadBitmap(at offset: UInt64) throws -> [UInt64] {
+            var w = [UInt64](repeating: 0, count: words)
+            try w.withUnsafeMutableBytes { raw in
+                try source.copy(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<Int(needed)]), what: "kdump bitmap")
+            }
+            for i in w.indices { w[i] = UInt64(littleEndian: w[i]) }
+            // Bits past max_mapnr mean nothing.
+            if mapnr % 64 != 0 { w[words - 1] &= (1 << (mapnr % 64)) - 1 }
+            return w
+        }
+        validBitmap = try loadBitmap(at: bitmapOffset)
+        dumpableBitmap = twoBitmaps ? try loadBitmap(at: bitmapOffset + bitmapBytes / 2) : validBitmap
+        var rank = [UInt32](repeating: 0, count: words + 1)
+        var total: UInt32 = 0
+        for i in 0..<words {
+            rank[i] = total
+            total &+= UInt32(dumpableBitmap[i].nonzeroBitCount)
+        }
+        rank[words] = total
+        self.rank = rank
+        descriptorTable = bitmapOffset + bitmapBytes
+        // Split dumps number their descriptors from start_pfn (crash diskdump.c pfn_to_pos).
+        let base = KdumpCompressedFile.rankOf(start, bitmap: dumpableBitmap, rank: rank)
+        rankBase = base
+        presentPageCount = Int(KdumpCompressedFile.rankOf(end, bitmap: dumpableBitmap, rank: rank) - base)
+
+        if let vmcoreinfoText, !notes.contains(where: { $0.name == "VMCOREINFO" }) {
+            notes.append(ElfNote(name: "VMCOREINFO", type: 0, descriptor: Array(vmcoreinfoText.utf8)))
+        }
+        self.notes = notes
+        self.vmcoreinfo = vmcoreinfoText ?? notes.first { $0.name == "VMCOREINFO" }.map {
+            String(decoding: $0.descriptor.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if info.cpuCount == nil {
+            info.cpuCount = notes.filter { $0.name == "CORE" && $0.type == ElfNote.ntPrstatus }.count
+        }
+        header = info
+        physicalLimit = mapnr << 12
+        let name = compression.description
+        format = flattenedRecords == nil ? .kdumpCompressed(compression: name) : .flattened(compression: name)
+        cache = PageCache(capacityBytes: cacheBytes, pageSize: blockSize)
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * blockSize, alignment: 16)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Number of dumped pages below `pfn`.
+    @inline(__always)
+    static func rankOf(_ pfn: UInt64, bitmap: [UInt64], rank: [UInt32]) -> UInt32 {
+        let w = Int(pfn >> 6)
+        if w >= bitmap.count { return rank[bitmap.count] }
+        let below = bitmap[w] & ((1 << (pfn & 63)) &- 1)
+        return rank[w] &+ UInt32(below.nonzeroBitCount)
+    }
+
+    /// One line for the `sys` table, e.g. "kdump-compressed (zlib), header v6, dump level 31".
+    public var summary: String {
+        var s = format.description + ", header v\(headerVersion)"
+        if let level = header.dumpLevel { s += ", dump level \(level)" }
+        if isSplit { s += ", split part (pfns 0x\(String(startPfn, radix: 16))..<0x\(String(endPfn, radix: 16)))" }
+        if let n = flattenedRecords { s += ", \(n) records" }
+        return s
+    }
+
+    /// Whether the dump holds page frame `pfn`.
+    @inline(__always)
+    public func isPresent(pfn: UInt64) -> Bool {
+        pfn >= startPfn && pfn < endPfn && dumpableBitmap[Int(pfn >> 6)] & (1 << (pfn & 63)) != 0
+    }
+
+    public func read(physical address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard let dst = buffer.baseAddress else { return }
+        let total = buffer.count
+        let mask = UInt64(blockSize - 1)
+        var done = 0
+        while done < total {
+            let pa = address &+ UInt64(done)
+            let within = Int(pa & mask)
+            let n = min(total - done, blockSize - within)
+            let page = try page(pfn: pa >> pageShift, address: pa)
+            (dst + done).copyMemory(from: page + within, byteCount: n)
+            done += n
+        }
+    }
+
+    public var cacheStats: PageCacheStats { cache.stats }
+
+    public func presentPageFrames() -> [UInt64] {
+        var pfns: [UInt64] = []
+        pfns.reserveCapacity(presentPageCount)
+        for (w, word) in dumpableBitmap.enumerated() where word != 0 {
+            var bits = word
+            while bits != 0 {
+                let pfn = UInt64(w) << 6 | UInt64(bits.trailingZeroBitCount)
+                if pfn >= startPfn && pfn < endPfn { pfns.append(pfn) }
+                bits &= bits &- 1
+            }
+        }
+        return pfns
+    }
+
+    // MARK: - Pages
+
+    @inline(__always)
+    private func page(pfn: UInt64, address: UInt64) throws -> UnsafeRawPointer {
+        if pfn == lastPfn, let p = lastPage {
+            cache.countHit()
+            return p
+        }
+        let p = try cache.lookup(pfn) ?? load(pfn: pfn, address: address)
+        lastPfn = pfn
+        lastPage = p
+        return p
+    }
+
+    /// `page_desc` of a dumped pfn: where its stored bytes are, how many, and
+    /// how they are compressed. Checked against the file size.
+    func descriptor(pfn: UInt64) throws -> (offset: UInt64, size: Int, flags: UInt32) {
+        let index = KdumpCompressedFile.rankOf(pfn, bitmap: dumpableBitmap, rank: rank) &- rankBase
+        let at = descriptorTable + UInt64(index) * UInt64(KdumpCompressedFile.descriptorSize)
+        var desc: (UInt64, UInt32, UInt32, UInt64) = (0, 0, 0, 0)
+        try withUnsafeMutableBytes(of: &desc) { try source.copy(at: at, into: $0, what: "kdump page descriptor") }
+        let offset = UInt64(littleEndian: desc.0)
+        let size = Int(UInt32(littleEndian: desc.1))
+        let flags = UInt32(littleEndian: desc.2)
+        guard size > 0, size <= 2 * blockSize, offset >= descriptorTable else {
+            throw DumpError.corrupt(what: "page descriptor of pfn 0x\(String(pfn, radix: 16)) (offset \(offset), size \(size))", offset: at)
+        }
+        guard offset <= source.size, UInt64(size) <= source.size - offset else {
+            throw DumpError.truncated(what: "page data of pfn 0x\(String(pfn, radix: 16))", offset: offset, fileSize: source.size)
+        }
+        return (offset, size, flags)
+    }
+
+    private func load(pfn: UInt64, address: UInt64) throws -> UnsafeRawPointer {
+        guard pfn < maxMapnr else { throw DumpError.notInDump(physicalAddress: address) }
+        guard isPresent(pfn: pfn) else {
+            if validBitmap[Int(pfn >> 6)] & (1 << (pfn & 63)) == 0 && !isSplit {
+                throw DumpError.notInDump(physicalAddress: address)
+            }
+            throw DumpError.pageExcluded(physicalAddress: address)
+        }
+        let (offset, size, flags) = try descriptor(pfn: pfn)
+        let stored: UnsafeRawBufferPointer
+        if let direct = source.contiguousBytes(at: offset, count: size) {
+            stored = direct
+        } else {
+            let part = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
+            try source.copy(at: offset, into: part, what: "page data")
+            stored = UnsafeRawBufferPointer(part)
+        }
+        let page = try cache.insert(pfn) { dst in
+            try decompressor.decode(flags: flags, source: stored, into: dst, pfn: pfn, fileOffset: offset)
+        }
+        cache.countDecoded(bytes: blockSize)
+        return page
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+import FixtureSupport
+@testable import KdsqlDump
+
+@Suite struct PageCacheTests {
+    /// Fills a page with its pfn so that a wrong slot is visible.
+    static func fill(_ pfn: UInt64) -> (UnsafeMutableRawBufferPointer) -> Void {
+        { page in
+            for i in stride(from: 0, to: page.count, by: 8) { page.storeBytes(of: pfn, toByteOffset: i, as: UInt64.self) }
+        }
+    }
+
+    static func holds(_ cache: PageCache, _ pfn: UInt64) -> Bool {
+        guard let p = cache.lookup(pfn) else { return false }
+        return p.load(as: UInt64.self) == pfn && p.load(fromByteOffset: cache.pageSize - 8, as: UInt64.self) == pfn
+    }
+
+    @Test func missThenInsertThenHitMovesTheCounters() {
+        let cache = PageCache(capacityBytes: 64 * 4096)
+        #expect(cache.lookup(7) == nil)
+        _ = cache.insert(7, fill: Self.fill(7))
+        #expect(Self.holds(cache, 7))
+        let s = cache.stats
+        #expect(s.misses == 1 && s.hits == 1 && s.evictions == 0)
+        #expect(s.residentBytes == 4096 && s.capacityBytes == 64 * 4096)
+    }
+
+    @Test func aHotSetHitTwiceSurvivesASequentialScanLargerThanTheCache() {
+        let cache = PageCache(capacityBytes: 64 * 4096)
+        let hot: [UInt64] = Array(1000..<1016)
+        for pfn in hot where cache.lookup(pfn) == nil { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        for pfn in hot { #expect(Self.holds(cache, pfn)) }          // second touch
+        for pfn in UInt64(100_000)..<100_000 + 1000 where cache.lookup(pfn) == nil {
+            _ = cache.insert(pfn, fill: Self.fill(pfn))
+        }
+        #expect(cache.stats.evictions > 900)
+        for pfn in hot { #expect(Self.holds(cache, pfn), "hot page \(pfn) was flushed by the scan") }
+    }
+
+    @Test func aPageReReadSoonAfterEvictionIsRememberedAsHot() {
+        let cache = PageCache(capacityBytes: 64 * 4096)
+        _ = cache.insert(5, fill: Self.fill(5))
+        // Push 5 out of the probation queue, but not out of the ghost list.
+        for pfn in UInt64(200)..<280 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        #expect(cache.lookup(5) == nil)
+        _ = cache.insert(5, fill: Self.fill(5))                         // ghost hit: now hot
+        for pfn in UInt64(10_000)..<11_000 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        #expect(Self.holds(cache, 5))
+    }
+
+    @Test func aFailedFillCachesNothing() {
+        struct Boom: Error {}
+        let cache = PageCache(capacityBytes: 16 * 4096)
+        #expect(throws: Boom.self) { _ = try cache.insert(9) { _ in throw Boom() } }
+        #expect(cache.lookup(9) == nil)
+        #expect(cache.stats.residentBytes == 0)
+        _ = cache.insert(9, fill: Self.fill(9))
+        #expect(Self.holds(cache, 9))
+    }
+
+    @Test func randomWorkloadAlwaysReturnsThePageThatWasStored() {
+        let cache = PageCache(capacityBytes: 32 * 4096)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let pfn = UInt64.random(in: 0..<200, using: &rng) &* 0x1_0001   // collide in the hash
+            if let p = cache.lookup(pfn) {
+                #expect(p.load(as: UInt64.self) == pfn)
+            } else {
+                _ = cache.insert(pfn, fill: Self.fill(pfn))
+            }
+            #expect(cache.stats.residentBytes <= cache.stats.capacityBytes)
+        }
+    }
+
+    @Test func dumpReadsCountOneMissThenHitsAndDecompressedBytes() throws {
+        let dump = try DumpOpener.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
+        let pfns = dump.presentPageFrames()
+        let a = pfns[pfns.count / 2], b = pfns[pfns.count / 2 + 1]
+        _ = try dump.read(physical: a << 12, count: 8)
+        var s = dump.cacheStats
+        #expect(s.misses == 1 && s.hits == 0 && s.pagesRead == 1 && s.bytesDecompressed == 4096)
+        _ = try dump.read(physical: a << 12 + 8, count: 8)            // same page again
+        _ = try dump.read(physical: b << 12, count: 8)
+        _ = try dump.read(physical: a << 12 + 16, count: 8)           // back to a: cache hit
+        s = dump.cacheStats
+        #expect(s.misses == 2 && s.hits == 2 && s.pagesRead == 2 && s.bytesDecompressed == 8192)
+    }
+}
