@@ -152,3 +152,20 @@ extension KernelLogTests {
         #expect(elapsed < .seconds(1))
     }
 }
+
+extension KernelLogTests {
+    @Test func oopsDumpLogHasEveryKmsgRecordAndEndsWithTheConsolesOopsAndPanic() throws {
+        let log = try Self.log("vmcore-mdf-d31-zlib.kdump", set: Fixtures.oops)
+        let bySeq = Dictionary(log.records.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        let truth = KmsgRecord.parse(try Fixtures.truth(Fixtures.oops, "kmsg.txt"))
+        let matching = truth.filter { t in
+            bySeq[t.seq].map { $0.text == t.text && $0.syslogPriority == t.priority && $0.tsNs! / 1000 == t.usec } ?? false
+        }
+        #expect(matching.count == truth.count)
+        // console-panic.txt starts at the module's taint message and runs to the end of the log.
+        let console = try Fixtures.truth(Fixtures.oops, "console-panic.txt").split(separator: "\n").map(String.init)
+        let ours = log.records.filter { ($0.level ?? 0) < 7 }
+            .flatMap { r in r.lines.map { LogRecord.formatTimestamp(r.tsNs!) + " " + $0 } }
+        #expect(Array(ours.suffix(console.count)) == console)
+    }
+}
