@@ -1,4 +1,5 @@
 import KdsqlMemory
+import KdsqlDebugInfo
 
 /// Reads bytes of kernel virtual memory. The printk parsers read through this
 /// instead of `Kernel` so that tests can feed them records built in memory
@@ -8,6 +9,20 @@ public protocol LogMemory {
 }
 
 extension Kernel: LogMemory {}
+
+extension Kernel {
+    /// A printk global: from the symbol table, else from VMCOREINFO, which
+    /// exports the log's symbols so that dump tools without kallsyms-all or
+    /// System.map can find them (log_buf_vmcoreinfo_setup(), kernel/printk/printk.c).
+    func logSymbol(_ name: String) -> UInt64? {
+        symbols.address(of: name) ?? vmcoreinfo.symbol(name)
+    }
+
+    func requireLogSymbol(_ name: String) throws -> UInt64 {
+        guard let a = logSymbol(name) else { throw DebugInfoError.unknownSymbol(name) }
+        return a
+    }
+}
 
 extension LogMemory {
     func u64(_ a: UInt64) throws -> UInt64 { LogBytes.unsigned(try read(a, count: 8), 0, 8) }
@@ -148,13 +163,13 @@ public struct KernelLog {
     public let records: [LogRecord]
 
     public init(kernel: Kernel) throws {
-        if kernel.symbols.address(of: "prb") != nil {
+        if kernel.logSymbol("prb") != nil {
             format = .ringBuffer
             records = try PrintkRingBuffer(kernel: kernel).records()
-        } else if kernel.symbols.address(of: "log_first_idx") != nil {
+        } else if kernel.logSymbol("log_first_idx") != nil {
             format = .structured
             records = try PrintkLegacyLog(kernel: kernel).records()
-        } else if kernel.symbols.address(of: "log_end") != nil {
+        } else if kernel.logSymbol("log_end") != nil {
             format = .characters
             records = try PrintkCharLog(kernel: kernel).records()
         } else {

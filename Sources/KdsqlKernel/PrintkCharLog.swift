@@ -28,7 +28,7 @@ public struct PrintkCharLog {
     }
 
     public init(kernel: Kernel) throws {
-        try self.init(memory: kernel, address: { try kernel.address(of: $0) })
+        try self.init(memory: kernel, address: { try kernel.requireLogSymbol($0) })
     }
 
     public init(memory: any LogMemory, address: (String) throws -> UInt64) throws {

@@ -71,13 +71,18 @@ public struct PrintkLegacyLog {
     public var firstIndex: UInt32
     public var firstSeq: UInt64
     public var nextSeq: UInt64
+    /// log_next_idx: where the next record will be written; the walk also
+    /// stops there (it is all there is when the seq globals are unknown).
+    public var nextIndex: UInt32?
     public var layout: PrintkLogLayout
 
-    public init(buffer: [UInt8], firstIndex: UInt32, firstSeq: UInt64, nextSeq: UInt64, layout: PrintkLogLayout) {
+    public init(buffer: [UInt8], firstIndex: UInt32, firstSeq: UInt64, nextSeq: UInt64, nextIndex: UInt32? = nil,
+                layout: PrintkLogLayout) {
         self.buffer = buffer
         self.firstIndex = firstIndex
         self.firstSeq = firstSeq
         self.nextSeq = nextSeq
+        self.nextIndex = nextIndex
         self.layout = layout
     }
 
@@ -86,21 +91,24 @@ public struct PrintkLegacyLog {
 
     public init(kernel: Kernel) throws {
         try self.init(memory: kernel, layout: try PrintkLogLayout(kernel: kernel),
-                      address: { try kernel.address(of: $0) })
+                      address: { try kernel.requireLogSymbol($0) })
     }
 
-    /// Reads the globals (log_buf, log_buf_len, log_first_idx, log_first_seq,
-    /// log_next_seq) through `address` and the buffer through `memory`.
+    /// Reads the globals (log_buf, log_buf_len, log_first_idx, log_next_idx,
+    /// and log_first_seq/log_next_seq when the symbol table has them: VMCOREINFO
+    /// exports only the first four) through `address` and the buffer through `memory`.
     public init(memory: any LogMemory, layout: PrintkLogLayout, address: (String) throws -> UInt64) throws {
         let buf = try memory.u64(try address("log_buf"))
         let len = Int(try memory.u32(try address("log_buf_len")))
         guard buf != 0, len > 0, len <= Self.maxBufferBytes else {
             throw MemoryError.typeMismatch("log_buf 0x\(String(buf, radix: 16)) / log_buf_len \(len) look corrupt")
         }
+        let firstSeq = (try? address("log_first_seq")).flatMap { try? memory.u64($0) }
+        let nextSeq = (try? address("log_next_seq")).flatMap { try? memory.u64($0) }
         self.init(buffer: try memory.read(buf, count: len),
                   firstIndex: try memory.u32(try address("log_first_idx")),
-                  firstSeq: try memory.u64(try address("log_first_seq")),
-                  nextSeq: try memory.u64(try address("log_next_seq")),
+                  firstSeq: firstSeq ?? 0, nextSeq: firstSeq == nil ? UInt64.max : nextSeq ?? UInt64.max,
+                  nextIndex: (try? address("log_next_idx")).flatMap { try? memory.u32($0) },
                   layout: layout)
     }
 
@@ -114,6 +122,7 @@ public struct PrintkLegacyLog {
         var seq = firstSeq
         let bound = UInt64(buffer.count / max(L.headerSize, 1))
         while seq < nextSeq, UInt64(out.count) <= bound {
+            if let nextIndex, idx == Int(nextIndex), !out.isEmpty || nextSeq == .max { break }
             guard idx + L.headerSize <= buffer.count else { break }
             var len = Int(LogBytes.unsigned(buffer, idx + L.len, 2))
             if len == 0 {

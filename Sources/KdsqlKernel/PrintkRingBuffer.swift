@@ -160,7 +160,7 @@ public struct PrintkRingBuffer {
     }
 
     public init(kernel: Kernel) throws {
-        let prb = try kernel.readU64(try kernel.address(of: "prb"))
+        let prb = try kernel.readU64(try kernel.requireLogSymbol("prb"))
         guard prb != 0 else { throw MemoryError.nullPointer(what: "prb (the printk ring buffer pointer)") }
         self.init(memory: kernel, layout: try PrintkRingBufferLayout(kernel: kernel), address: prb)
     }

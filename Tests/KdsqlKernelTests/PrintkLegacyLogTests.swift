@@ -77,10 +77,36 @@ import Testing
         let symbols: [String: UInt64] = ["log_buf": 0x100, "log_buf_len": 0x108, "log_first_idx": 0x110,
                                          "log_first_seq": 0x118, "log_next_seq": 0x120]
         let memory = ByteRegionMemory([(0x100, globals), (0x9000, buffer)])
-        let log = try PrintkLegacyLog(memory: memory, layout: Self.v54, address: { symbols[$0]! })
+        let log = try PrintkLegacyLog(memory: memory, layout: Self.v54, address: {
+            guard let a = symbols[$0] else { throw Missing() }
+            return a
+        })
         #expect(try log.records().map(\.text) == ["hello"])
         #expect(try log.records().map(\.seq) == [3])
     }
+
+    /// VMCOREINFO exports log_buf, log_buf_len, log_first_idx and log_next_idx
+    /// but not the seq globals: the walk then runs from first to next idx.
+    @Test func withoutSeqGlobalsTheWalkStopsAtLogNextIdx() throws {
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let lenA = Self.store(Rec(ts: 1, level: 6, facility: 0, caller: 1, text: "a", dict: ""), into: &buffer, at: 0)
+        let lenB = Self.store(Rec(ts: 2, level: 6, facility: 0, caller: 1, text: "b", dict: ""), into: &buffer, at: lenA)
+        // A stale record after log_next_idx must not be read.
+        _ = Self.store(Rec(ts: 3, level: 6, facility: 0, caller: 1, text: "stale", dict: ""), into: &buffer, at: lenA + lenB)
+        var globals = [UInt8](repeating: 0, count: 32)
+        globals.put(0x9000, at: 0, size: 8)                 // log_buf
+        globals.put(128, at: 8, size: 4)                    // log_buf_len
+        globals.put(0, at: 12, size: 4)                     // log_first_idx
+        globals.put(UInt64(lenA + lenB), at: 16, size: 4)   // log_next_idx
+        let symbols: [String: UInt64] = ["log_buf": 0x100, "log_buf_len": 0x108, "log_first_idx": 0x10c, "log_next_idx": 0x110]
+        let memory = ByteRegionMemory([(0x100, globals), (0x9000, buffer)])
+        let log = try PrintkLegacyLog(memory: memory, layout: Self.v54, address: {
+            guard let a = symbols[$0] else { throw Missing() }
+            return a
+        })
+        #expect(try log.records().map(\.text) == ["a", "b"])
+    }
+    struct Missing: Error {}
 }
 
 /// The pre-3.5 character buffer (kernel/printk.c v3.4).

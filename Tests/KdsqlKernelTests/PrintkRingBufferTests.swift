@@ -1,6 +1,7 @@
 import Testing
 import FixtureSupport
 import KdsqlDebugInfo
+import KdsqlMemory
 @testable import KdsqlKernel
 
 /// Little-endian writes into a byte array (test construction helper).
@@ -105,6 +106,26 @@ extension Array where Element == UInt8 {
         for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
         let ring = try Self.ring(tail: 3, head: 27, ds)
         #expect(try ring.records().map(\.seq) == Array(UInt64(120)...127))
+    }
+
+    /// The two sources of the layout — BTF and the kernel's own VMCOREINFO
+    /// lines — describe the same structs.
+    @Test func btfAndVmcoreinfoLayoutsAgree() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
+        let b = try PrintkRingBufferLayout(btf: kernel), v = try PrintkRingBufferLayout(vmcoreinfo: kernel.vmcoreinfo)
+        let pairs: [(Int, Int)] = [(b.descRing, v.descRing), (b.textDataRing, v.textDataRing), (b.countBits, v.countBits),
+                                   (b.descs, v.descs), (b.infos, v.infos), (b.headID, v.headID), (b.tailID, v.tailID),
+                                   (b.descSize, v.descSize), (b.stateVar, v.stateVar), (b.textBlkLpos, v.textBlkLpos),
+                                   (b.lposBegin, v.lposBegin), (b.lposNext, v.lposNext), (b.infoSize, v.infoSize),
+                                   (b.seq, v.seq), (b.tsNsec, v.tsNsec), (b.textLen, v.textLen),
+                                   (b.sizeBits, v.sizeBits), (b.data, v.data), (b.headLpos, v.headLpos), (b.tailLpos, v.tailLpos)]
+        for (i, p) in pairs.enumerated() { #expect(p.0 == p.1, "field \(i)") }
+        #expect(b.callerID == v.callerID)
+        #expect(b.subsystem?.offset == v.subsystem?.offset && b.subsystem?.length == v.subsystem?.length)
+        #expect(b.device?.offset == v.device?.offset && b.device?.length == v.device?.length)
+        // Only BTF knows the bitfields; they sit right after text_len as the header declares.
+        #expect(b.facility == b.textLen + 2 && b.level?.offset == b.textLen + 3 && b.level?.shift == 5 && b.level?.bits == 3)
+        #expect(v.level == nil)
     }
 
     @Test func textRangeFollowsGetData() {
