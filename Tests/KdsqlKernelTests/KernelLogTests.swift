@@ -97,6 +97,8 @@ extension KernelLogTests {
             #expect(r.facility == m.priority / 8)
             #expect(r.level == m.priority % 8)
             #expect(r.facility == 1)
+            // The README's scenario: PID 1 (bash) writes them with its builtin echo.
+            #expect(r.callerTid == 1)
         }
         #expect(markers.map { $0.priority % 8 } == [6, 4, 3])
     }
