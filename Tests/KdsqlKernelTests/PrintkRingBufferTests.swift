@@ -128,6 +128,15 @@ extension Array where Element == UInt8 {
         #expect(v.level == nil)
     }
 
+    @Test func aCorruptRingHeaderIsAnErrorNotAHugeWalk() throws {
+        let good = try Self.ring(tail: 1, head: 2, [])
+        var header = try good.memory.read(Self.prb, count: 128)
+        header.put(40, at: good.layout.descRing + good.layout.countBits, size: 4)   // 2^40 descriptors
+        let memory = ByteRegionMemory([(Self.prb, header)])
+        let ring = PrintkRingBuffer(memory: memory, layout: good.layout, address: Self.prb)
+        #expect(throws: MemoryError.self) { try ring.records() }
+    }
+
     @Test func textRangeFollowsGetData() {
         // Regular block: after the 8-byte ID, up to next.
         #expect(PrintkRingBuffer.textRange(begin: 64 + 8, next: 64 + 32, sizeBits: 6) == 16..<32)

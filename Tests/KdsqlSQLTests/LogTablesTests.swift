@@ -67,6 +67,23 @@ struct LogTablesTests {
         }
     }
 
+    /// `line` is what the console printed: serial.log after the last marker
+    /// holds the records written after the snapshot, the panic included.
+    @Test func lineColumnAfterTheSnapshotIsTheConsoleTail() throws {
+        let db = try Self.database()
+        let last = try Self.kmsg(Fixtures.sysrq).last!.seq
+        let serial = try Fixtures.text(try Fixtures.path(Fixtures.sysrq, "serial.log"))
+            .split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let gamma = try #require(serial.lastIndex { $0.hasSuffix("kdsql-marker: gamma") })
+        let console = serial[(gamma + 1)...].filter { $0.hasPrefix("[") }
+        // The console prints levels below console_loglevel 7 (cmdline loglevel=7).
+        let rows = try db.query("SELECT line FROM log WHERE seq > \(last) AND level < 7 ORDER BY seq")
+        let lines = rows.flatMap { ($0[0].textValue ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines == Array(console))
+        let panicEnd = try Fixtures.truth(Fixtures.sysrq, "console-panic.txt").split(separator: "\n").last.map(String.init)
+        #expect(lines.last == panicEnd)
+    }
+
     @Test(arguments: Fixtures.sysrqDumps)
     func panicRowMatchesCrashTxtWithoutOops(file: String) throws {
         let db = try Self.database(Fixtures.sysrq, file)
