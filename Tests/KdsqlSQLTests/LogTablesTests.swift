@@ -122,6 +122,8 @@ struct LogTablesTests {
             .text("page not found during a write operation in kernel mode; not an instruction fetch"),
         ]
         #expect(oops[0] == expected)
+        // The Oops's pid still names the panicking task in memory (runqueues[cpu].curr).
+        #expect(try db.query("SELECT o.task = p.task AND o.task IS NOT NULL FROM oops o, panic p") == [[.integer(1)]])
     }
 
     @Test func taintTableShowsOEAndDOnTheOopsDump() throws {
