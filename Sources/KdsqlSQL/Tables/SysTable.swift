@@ -24,9 +24,15 @@ struct SysTable: VirtualTable {
     static let name = "sys"
     static var columns: [String: Column<Row>] {
         [
-            "kernel": .text { $0.kernel.symbolSource },
+            "kernel": .text { row in
+                // The dump's kernel identity: release, build id, and where the symbols came from.
+                let info = row.kernel.vmcoreinfo
+                var text = info.osRelease ?? row.info.release
+                if let id = info.buildID { text += " build-id \(id)" }
+                return text + " (symbols: \(row.kernel.symbolSource))"
+            },
             "dumpfile": .text { $0.kernel.dump.path },
-            "dump_format": .text { $0.kernel.dump.format.description },
+            "dump_format": .text { $0.kernel.dump.formatSummary },
             "cpus": .integer { $0.info.cpus },
             "date": .text { $0.crashEpoch.map(SystemInfo.formatDate(epochSeconds:)) },
             "uptime_s": .integer { $0.uptimeSeconds },
