@@ -9,6 +9,10 @@ enum Registration {
         .table(TypeMembersTable.self),
         .table(SysTable.self),
         .table(TasksTable.self),
+        .table(LogTable.self),
+        .table(PanicTable.self),
+        .table(OopsTable.self),
+        .table(TaintTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
