@@ -26,13 +26,13 @@ public struct XArray {
     public func load(head: UInt64, index: UInt64) throws -> UInt64? {
         var entry = head
         if !XArray.isNode(entry) { return index == 0 && XArray.isPointer(entry) ? entry : nil }
-        for _ in 0..<12 {
+        for level in 0..<12 {
             guard XArray.isNode(entry) else { break }
             let node = entry - 2
             let shift = UInt64(try kernel.readU8(node + shiftOffset))
             let offset = (index >> shift) & 63
-            // Index beyond this tree's reach.
-            if shift + XArray.chunkShift < 64 && index >> (shift + XArray.chunkShift) != 0 { return nil }
+            // The top node's shift bounds the indexes the whole tree can hold.
+            if level == 0 && shift + XArray.chunkShift < 64 && index >> (shift + XArray.chunkShift) != 0 { return nil }
             entry = try kernel.readU64(node + slotsOffset + offset * 8)
             if shift == 0 { break }
         }

@@ -105,3 +105,19 @@ import KdsqlMemory
         #expect(try tasks.comm(kthreadd) == "kthreadd")
     }
 }
+
+@Suite struct PidLookupTests {
+    /// Every pid the task walk finds is also found through the IDR, and the
+    /// lookup returns the same task (the push-down path agrees with the scan).
+    @Test func lookupAgreesWithTheWalkForEveryPid() throws {
+        let tasks = try Tasks(kernel: try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump")))
+        var checked = 0
+        for t in try tasks.all() {
+            let pid = try tasks.pid(t)
+            guard pid != 0 else { continue }
+            #expect(try tasks.lookup(pid: pid) == [t], "pid \(pid)")
+            checked += 1
+        }
+        #expect(checked >= 140)
+    }
+}
