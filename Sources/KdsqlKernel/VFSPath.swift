@@ -150,8 +150,9 @@ public final class VFSPath {
         return text
     }
 
-    /// `__prepend_path()` + `prepend_path()`: the mount-aware walk to the root.
-    func prependPath(_ path: PathRef, root: PathRef?) throws -> String {
+    /// `__prepend_path()` + `prepend_path()`: the mount-aware walk to the
+    /// root, without d_dname or ` (deleted)` (what /proc/mounts shows).
+    public func prependPath(_ path: PathRef, root: PathRef?) throws -> String {
         var components: [String] = []
         var dentry = path.dentry
         // real_mount(): the struct mount around the vfsmount.
