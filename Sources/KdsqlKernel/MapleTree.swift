@@ -168,6 +168,10 @@ public struct MapleTree {
                         guard emitted <= limit else { throw MemoryError.cycle(what: "\(what) (more than \(limit) entries)", at: node) }
                         guard try body(Range(first: lo, last: hi, entry: e)) else { return false }
                     } else {
+                        // Internal slots hold encoded child nodes, nothing else.
+                        guard Self.isNode(e) else {
+                            throw MemoryError.typeMismatch("\(what): slot \(i) of internal node 0x\(String(node, radix: 16)) holds 0x\(String(e, radix: 16)), not a node; the tree is corrupt")
+                        }
                         guard try visit(e, min: lo, max: hi, depth: depth + 1) else { return false }
                     }
                 }
