@@ -7,7 +7,8 @@ import KdsqlDebugInfo
 /// Encoding, from include/linux/maple_tree.h and lib/maple_tree.c:
 /// - `ma_root` is either NULL, a single entry covering index 0 only, or an
 ///   encoded node pointer: an XArray internal entry (`xa_is_node`: low bits
-///   `10`, value > 4096) whose bits 3..6 give the node type
+///   `10`, value > 4096, the MAPLE_ROOT_NODE marker; child pointers in
+///   internal nodes lack it) whose bits 3..6 give the node type
 ///   (`mte_node_type`: `(enode >> MAPLE_NODE_TYPE_SHIFT) & MAPLE_NODE_TYPE_MASK`)
 ///   and whose low byte is masked off to get the node (`mte_to_node`:
 ///   `enode & ~MAPLE_NODE_MASK`).
@@ -168,8 +169,9 @@ public struct MapleTree {
                         guard emitted <= limit else { throw MemoryError.cycle(what: "\(what) (more than \(limit) entries)", at: node) }
                         guard try body(Range(first: lo, last: hi, entry: e)) else { return false }
                     } else {
-                        // Internal slots hold encoded child nodes, nothing else.
-                        guard Self.isNode(e) else {
+                        // Internal slots hold encoded child nodes (node | type << 3;
+                        // only the root carries the xa_mk_node marker, MAPLE_ROOT_NODE).
+                        guard e & ~Self.nodeMask >= 4096 else {
                             throw MemoryError.typeMismatch("\(what): slot \(i) of internal node 0x\(String(node, radix: 16)) holds 0x\(String(e, radix: 16)), not a node; the tree is corrupt")
                         }
                         guard try visit(e, min: lo, max: hi, depth: depth + 1) else { return false }
