@@ -34,7 +34,11 @@ import KdsqlSQL
         #expect(rows.first { $0[2].string == "/tmp/kdsql-fifo" }?[1] == .text("FIFO"))
         #expect(rows.first { $0[2].string == "/etc/hostname" }?[1] == .text("REG"))
         #expect(db.context.rowsVisited["files"] == UInt64(rows.count))
+        let walker = try db.context.cached("tasks.walker") { () -> Tasks in Issue.record("no task walker was used"); throw Missing() }
+        #expect(walker.visited == 1, "only the one process was visited")
     }
+
+    struct Missing: Error {}
 
     @Test func socketAndPipeInodeNumbersAreTheNumbersInTheirNames() throws {
         let db = try Self.database()

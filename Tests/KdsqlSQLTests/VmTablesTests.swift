@@ -44,6 +44,21 @@ import KdsqlSQL
         #expect(walker.visited == 1, "only the one process was visited")
     }
 
+    /// The bar: a pid scan must cost at most 1/20 of the full scan.
+    /// Work is counted in thread groups visited and rows produced, which is
+    /// what the time is spent on (the benchmark measures the seconds).
+    @Test func aPidScanDoesLessThanATwentiethOfTheFullScansWork() throws {
+        let full = try Self.database(), one = try Self.database()
+        let pid = try #require(try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").first { $0["comm"] == "kdsql-fdholder" }?["pid"])
+        _ = try full.query("SELECT count(*) FROM vmas")
+        _ = try one.query("SELECT count(*) FROM vmas WHERE pid = \(pid)")
+        let fullWalker = try full.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
+        let oneWalker = try one.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
+        #expect(oneWalker.visited * 20 <= fullWalker.visited, "\(oneWalker.visited) vs \(fullWalker.visited) thread groups")
+        let fullRows = try #require(full.context.rowsVisited["vmas"]), oneRows = try #require(one.context.rowsVisited["vmas"])
+        #expect(oneRows * 20 <= fullRows, "\(oneRows) vs \(fullRows) VMAs")
+    }
+
     @Test func threadsShareTheLeadersMappingsUnlessAskedForThem() throws {
         let db = try Self.database()
         let leader = try #require(try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").first { $0["comm"] == "kdsql-threads" })
