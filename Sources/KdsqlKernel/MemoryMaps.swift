@@ -22,7 +22,7 @@ public final class MemoryMaps {
     // struct vm_area_struct
     let vmStart: FieldRef, vmEnd: FieldRef, vmFlags: FieldRef, vmPgoff: FieldRef
     let vmFile: FieldRef, vmOps: FieldRef, vmPrivate: FieldRef, vmMm: FieldRef
-    let vmNext: FieldRef?, anonName: FieldRef?
+    let vmNext: FieldRef?, anonName: FieldRef?, anonNameText: FieldRef?
     // struct file, struct inode, struct super_block
     let fPath: FieldRef, fInode: FieldRef
     let iIno: FieldRef, iSb: FieldRef, sDev: FieldRef
@@ -55,6 +55,7 @@ public final class MemoryMaps {
         vmNext = mmMt == nil ? try kernel.field(vma, "vm_next") : nil
         // CONFIG_ANON_VMA_NAME (5.17+, commit 9a10064f5625): prctl-named anonymous memory.
         anonName = try? kernel.field(vma, "anon_name")
+        anonNameText = try? kernel.field("struct anon_vma_name", "name")
         fPath = try kernel.field("struct file", "f_path")
         fInode = try kernel.field("struct file", "f_inode")
         iIno = try kernel.field("struct inode", "i_ino")
@@ -169,11 +170,10 @@ public final class MemoryMaps {
         // is_stack() (6.1): the VMA that contains mm->start_stack.
         let stack = try kernel.readUnsigned(owner, mmStartStack)
         if start <= stack && end >= stack { return "[stack]" }
-        if let anonName {
+        if let anonName, let anonNameText {
             let an = try kernel.readPointer(v, anonName)
             if an != 0 {
-                let nameField = try kernel.field("struct anon_vma_name", "name")
-                return "[anon:" + (try kernel.readCString(an + nameField.offset, maxLength: 256)) + "]"
+                return "[anon:" + (try kernel.readCString(an + anonNameText.offset, maxLength: 256)) + "]"
             }
         }
         return ""

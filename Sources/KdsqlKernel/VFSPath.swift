@@ -45,6 +45,8 @@ public final class VFSPath {
     // struct fs_struct, struct task_struct
     let fsRoot: FieldRef, fsPwd: FieldRef, taskFs: FieldRef
     let pathMnt: FieldRef, pathDentry: FieldRef
+    /// `proc_ns_operations.name`, for nsfs dentries (absent without CONFIG_NAMESPACES).
+    let nsOpsName: FieldRef?
 
     /// The longest chain of components followed before declaring a cycle
     /// (PATH_MAX 4096 allows at most 2048 one-letter components).
@@ -77,6 +79,7 @@ public final class VFSPath {
         taskFs = try kernel.field("struct task_struct", "fs")
         pathMnt = try kernel.field("struct path", "mnt")
         pathDentry = try kernel.field("struct path", "dentry")
+        nsOpsName = try? kernel.field("struct proc_ns_operations", "name")
     }
 
     // MARK: Roots
@@ -220,9 +223,9 @@ public final class VFSPath {
         case .simple: return "/" + (try name(dentry: dentry)) + " (deleted)"
         case .namespace:
             // ns_dname(): d_fsdata is the namespace's proc_ns_operations.
+            guard let nsOpsName else { return "[" + (try name(dentry: dentry)) + "]" }
             let nsOps = try kernel.readPointer(dentry, dFsdata)
-            let nameField = try kernel.field("struct proc_ns_operations", "name")
-            let namePtr = try kernel.readPointer(nsOps, nameField)
+            let namePtr = try kernel.readPointer(nsOps, nsOpsName)
             return "\(try kernel.readCString(namePtr, maxLength: 64)):[\(try ino())]"
         case .other:
             // An unknown d_dname (dmabuf, ...): fall back to the dentry name,
