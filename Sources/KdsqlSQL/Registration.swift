@@ -13,6 +13,12 @@ enum Registration {
         .table(PanicTable.self),
         .table(OopsTable.self),
         .table(TaintTable.self),
+        .table(MmTable.self),
+        .table(VmasTable.self),
+        .table(CmdlineTable.self),
+        .table(FilesTable.self),
+        .table(FsTable.self),
+        .table(MountsTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
