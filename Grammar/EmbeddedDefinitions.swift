@@ -10,5 +10,8 @@ public enum EmbeddedDefinitions {
         ("sys.kdt", PackageResources.sys_kdt),
         ("tasks.kdt", PackageResources.tasks_kdt),
         ("introspection.kdt", PackageResources.introspection_kdt),
+        ("modules.kdt", PackageResources.modules_kdt),
+        ("timers.kdt", PackageResources.timers_kdt),
+        ("sched.kdt", PackageResources.sched_kdt),
     ]
 }

@@ -9,6 +9,12 @@ enum Registration {
         .table(TypeMembersTable.self),
         .table(SysTable.self),
         .table(TasksTable.self),
+        .table(ModulesTable.self),
+        .table(ModuleSymbolsTable.self),
+        .table(TimersTable.self),
+        .table(HRTimersTable.self),
+        .table(RunqueuesTable.self),
+        .table(CpusTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
