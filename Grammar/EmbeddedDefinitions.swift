@@ -10,6 +10,7 @@ public enum EmbeddedDefinitions {
         ("sys.kdt", PackageResources.sys_kdt),
         ("tasks.kdt", PackageResources.tasks_kdt),
         ("introspection.kdt", PackageResources.introspection_kdt),
+        ("log.kdt", PackageResources.log_kdt),
         ("modules.kdt", PackageResources.modules_kdt),
         ("timers.kdt", PackageResources.timers_kdt),
         ("sched.kdt", PackageResources.sched_kdt),
