@@ -59,3 +59,12 @@ struct ModulesTablesTests {
         }
     }
 }
+
+extension ModulesTablesTests {
+    /// dummy creates `numdummies` devices; truth/netdevs.csv lists them.
+    @Test func modulesShowDummysParameterAsSysfsWould() throws {
+        let db = try Self.database(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump")
+        let devices = try Fixtures.truthCSV(Fixtures.sysrq, "netdevs.csv").filter { $0["name"]!.hasPrefix("dummy") }.count
+        #expect(try db.query("SELECT parameters FROM modules WHERE name = 'dummy'") == [[.text("numdummies=\(devices)")]])
+    }
+}

@@ -3,7 +3,12 @@ import KdsqlKernel
 
 /// `modules`: the modules list, one row per struct module (crash `mod`).
 struct ModulesTable: VirtualTable {
-    typealias Row = ModuleInfo
+    @dynamicMemberLookup
+    struct Row {
+        var info: ModuleInfo
+        var parameters: ModuleParameters?
+        subscript<T>(dynamicMember path: KeyPath<ModuleInfo, T>) -> T { info[keyPath: path] }
+    }
     static let name = "modules"
     static var columns: [String: Column<Row>] {
         [
@@ -25,6 +30,11 @@ struct ModulesTable: VirtualTable {
             },
             "text_size": .integer { $0.regions.first { !$0.isInit && $0.textSize > 0 }?.textSize },
             "module": .address { $0.address },
+            "parameters": .text { row in
+                // `name=value` as sysfs shows it, `name=?` where the ops are not standard.
+                try row.parameters?.parameters(of: row.address)
+                    .map { "\($0.name)=\($0.value ?? "?")" }.joined(separator: " ")
+            },
         ]
     }
     static var estimatedRows: Double { 100 }
@@ -39,18 +49,19 @@ struct ModulesTable: VirtualTable {
     func open(_ scan: Scan) throws -> Rows<Row> {
         let kernel = try context.kernel(neededBy: Self.name)
         let walker = try context.cached("modules.walker") { try Modules(kernel: kernel) }
+        let parameters = try? ModuleParameters(kernel: kernel)
         if let wanted = scan.equal("name") {
             guard let name = wanted.string, let m = try walker.named(name) else { return .empty }
-            return Rows([m])
+            return Rows([Row(info: m, parameters: parameters)])
         }
         let addresses = try walker.addresses()
         var i = 0
         return Rows(next: {
             guard i < addresses.count else { return nil }
             defer { i += 1 }
-            return try walker.info(addresses[i])
+            return Row(info: try walker.info(addresses[i]), parameters: parameters)
         })
     }
 
-    func rowid(_ row: Row) -> Int64? { Int64(bitPattern: row.address) }
+    func rowid(_ row: Row) -> Int64? { Int64(bitPattern: row.info.address) }
 }
