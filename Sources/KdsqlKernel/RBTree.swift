@@ -21,19 +21,29 @@ public struct RBTree {
 
     /// Nodes of the tree whose `struct rb_root` is at `root`, smallest first.
     public func inorder(root: UInt64, what: String = "rbtree", limit: Int = 1_000_000) throws -> [UInt64] {
+        try Self.inorder(first: try kernel.readU64(root), what: what, limit: limit) { node in
+            (try kernel.readPointer(node, left), try kernel.readPointer(node, right))
+        }
+    }
+
+    /// The traversal itself, over any way of reading a node's children (so
+    /// it can be checked against hand-made corrupt trees).
+    static func inorder(first: UInt64, what: String, limit: Int,
+                        children: (UInt64) throws -> (left: UInt64, right: UInt64)) throws -> [UInt64] {
         var out: [UInt64] = []
         var seen = Set<UInt64>()
-        var stack: [UInt64] = []
-        var node = try kernel.readU64(root)
+        var stack: [(node: UInt64, right: UInt64)] = []
+        var node = first
         while node != 0 || !stack.isEmpty {
             while node != 0 {
                 guard seen.insert(node).inserted, seen.count <= limit else { throw MemoryError.cycle(what: what, at: node) }
-                stack.append(node)
-                node = try kernel.readPointer(node, left)
+                let c = try children(node)
+                stack.append((node, c.right))
+                node = c.left
             }
             let n = stack.removeLast()
-            out.append(n)
-            node = try kernel.readPointer(n, right)
+            out.append(n.node)
+            node = n.right
         }
         return out
     }
