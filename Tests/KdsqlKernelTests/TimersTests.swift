@@ -60,8 +60,8 @@ struct SleepTruth {
 }
 
 @Suite struct HRTimersTests {
-    static func open() throws -> (Kernel, HRTimers) {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
+    static func open(_ file: String = "vmcore-mdf-d31-zlib.kdump") throws -> (Kernel, HRTimers) {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
         return (kernel, try HRTimers(kernel: kernel))
     }
 
@@ -91,8 +91,9 @@ struct SleepTruth {
 
     /// The 41 sleepers were queued when /proc/timer_list was read and are
     /// still queued at the crash: same CPU, same soft and hard expiry, to the ns.
-    @Test func wakeupTimersOfTimerListAreQueuedWithTheSameExpiries() throws {
-        let (kernel, hr) = try Self.open()
+    @Test(arguments: Fixtures.sysrqDumps)
+    func wakeupTimersOfTimerListAreQueuedWithTheSameExpiries(file: String) throws {
+        let (kernel, hr) = try Self.open(file)
         let truth = try TimerListTruth().entries.filter { $0.function == "hrtimer_wakeup" }
         #expect(truth.count == 41)
         let dump = Set(try hr.all().map {
