@@ -14,5 +14,8 @@ public enum EmbeddedDefinitions {
         ("vm.kdt", PackageResources.vm_kdt),
         ("files.kdt", PackageResources.files_kdt),
         ("mounts.kdt", PackageResources.mounts_kdt),
+        ("modules.kdt", PackageResources.modules_kdt),
+        ("timers.kdt", PackageResources.timers_kdt),
+        ("sched.kdt", PackageResources.sched_kdt),
     ]
 }

@@ -83,7 +83,9 @@ public final class Mounts {
         if let nsList, let mntList {
             try kernel.forEachListNode(head: ns + nsList.offset, what: what, limit: 1 << 20) { try body($0 - mntList.offset) }
         } else if let rbtree, let nsMounts, let mntNode {
-            try rbtree.forEach(root: ns + nsMounts.offset, what: what) { try body($0 - mntNode.offset) }
+            for node in try rbtree.inorder(root: ns + nsMounts.offset, what: what) {
+                guard try body(node - mntNode.offset) else { return }
+            }
         }
     }
 

@@ -19,6 +19,12 @@ enum Registration {
         .table(FilesTable.self),
         .table(FsTable.self),
         .table(MountsTable.self),
+        .table(ModulesTable.self),
+        .table(ModuleSymbolsTable.self),
+        .table(TimersTable.self),
+        .table(HRTimersTable.self),
+        .table(RunqueuesTable.self),
+        .table(CpusTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
