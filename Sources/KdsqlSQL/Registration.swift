@@ -9,6 +9,12 @@ enum Registration {
         .table(TypeMembersTable.self),
         .table(SysTable.self),
         .table(TasksTable.self),
+        .table(MmTable.self),
+        .table(VmasTable.self),
+        .table(CmdlineTable.self),
+        .table(FilesTable.self),
+        .table(FsTable.self),
+        .table(MountsTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
