@@ -1,0 +1,53 @@
+import KdsqlMemory
+
+/// One row of the `sockets` table: a socket, and how it was found.
+public struct SocketEntry: Sendable {
+    /// `fd` for a socket a process holds, `hash` for one found only in the
+    /// kernel's TCP/UDP hash tables.
+    public var source: String
+    /// Which hash table listed it (`tcp-listen`, `tcp-ehash`, `udp`,
+    /// `udplite`), also for file-held sockets that are hashed.
+    public var hashTable: String?
+    public var pid: Int64?
+    public var fd: Int?
+    public var file: UInt64?
+    public var socket: UInt64?
+    public var info: SocketInfo?
+}
+
+/// Every socket, crash's `net -s` and /proc/net/{tcp,udp} combined: first
+/// each file-held socket (one row per descriptor, so a socket shared after
+/// fork() appears once per holder), then the hashed sockets no process holds
+/// (TIME_WAIT, not yet accepted, or orphaned).
+public final class SocketListing {
+    public let sockets: Sockets
+    public let files: SocketFiles
+    public let hashes: SocketHashTables
+    public let devices: NetDevices
+
+    public init(kernel: Kernel, tasks: Tasks? = nil, taskFiles: TaskFiles? = nil) throws {
+        sockets = try Sockets(kernel: kernel)
+        files = try SocketFiles(kernel: kernel, tasks: tasks, files: taskFiles)
+        hashes = try SocketHashTables(kernel: kernel)
+        devices = try NetDevices(kernel: kernel)
+    }
+
+    public func all() throws -> [SocketEntry] {
+        let hashed = try hashes.all(namespaces: try devices.namespaces())
+        var tableOf: [UInt64: SocketHashTables.Table] = [:]
+        for (t, s) in hashed { tableOf[s] = t }
+        var out: [SocketEntry] = []
+        var held = Set<UInt64>()
+        for f in try files.all() {
+            held.insert(f.sock)
+            out.append(SocketEntry(source: "fd", hashTable: tableOf[f.sock]?.rawValue, pid: f.pid, fd: f.fd,
+                                   file: f.file, socket: f.socket,
+                                   info: f.sock == 0 ? nil : try? sockets.describe(sock: f.sock)))
+        }
+        for (t, s) in hashed where !held.contains(s) {
+            out.append(SocketEntry(source: "hash", hashTable: t.rawValue, pid: nil, fd: nil, file: nil, socket: nil,
+                                   info: try? sockets.describe(sock: s)))
+        }
+        return out
+    }
+}
