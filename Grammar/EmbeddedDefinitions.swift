@@ -14,5 +14,6 @@ public enum EmbeddedDefinitions {
         ("vm.kdt", PackageResources.vm_kdt),
         ("files.kdt", PackageResources.files_kdt),
         ("mounts.kdt", PackageResources.mounts_kdt),
+        ("net.kdt", PackageResources.net_kdt),
     ]
 }

@@ -22,7 +22,10 @@ public struct NetAddress: Sendable {
     public var label: String?
     /// IPv4 broadcast address, when one is set.
     public var broadcast: String?
-    /// Lifetimes in seconds; 0xffffffff is "forever" (INFINITY_LIFE_TIME).
+    /// Configured lifetimes in seconds (not the time left); 0xffffffff is
+    /// "forever" (INFINITY_LIFE_TIME), reported for IFA_F_PERMANENT
+    /// addresses as inet_fill_ifaddr/inet6_fill_ifaddr do, since the kernel
+    /// leaves the fields unset for them (set_ifa_lifetime, net/ipv4/devinet.c).
     public var validLifetime: UInt64?
     public var preferredLifetime: UInt64?
 }
@@ -113,17 +116,26 @@ public final class NetAddresses {
 
     func ipv4(_ ifa: UInt64, device: UInt64, net: UInt64, ifname: String, ifindex: Int64) throws -> NetAddress {
         let scope = try kernel.readUnsigned(ifa, ifaScope)
+        let flags = try kernel.readUnsigned(ifa, ifaFlags)
         let bcast = UInt32(truncatingIfNeeded: try kernel.readUnsigned(ifa, ifaBroadcast))
         return NetAddress(
             address: ifa, device: device, netns: net, ifname: ifname, ifindex: ifindex, family: "inet",
             text: InetFormat.ipv4(networkOrder: UInt32(truncatingIfNeeded: try kernel.readUnsigned(ifa, ifaLocal))),
             prefixLength: try kernel.readUnsigned(ifa, ifaPrefixlen),
             scope: InetFormat.ipv4ScopeName(scope), scopeRaw: scope,
-            flags: try kernel.readUnsigned(ifa, ifaFlags),
+            flags: flags,
             label: try kernel.readCharArray(ifa, ifaLabel),
             broadcast: bcast == 0 ? nil : InetFormat.ipv4(networkOrder: bcast),
-            validLifetime: try ifaValid.map { try kernel.readUnsigned(ifa, $0) },
-            preferredLifetime: try ifaPreferred.map { try kernel.readUnsigned(ifa, $0) })
+            validLifetime: try lifetime(ifa, ifaValid, flags: flags),
+            preferredLifetime: try lifetime(ifa, ifaPreferred, flags: flags))
+    }
+
+    static let permanent: UInt64 = 0x80          // IFA_F_PERMANENT, include/uapi/linux/if_addr.h
+    static let forever: UInt64 = 0xffff_ffff      // INFINITY_LIFE_TIME, include/net/addrconf.h
+
+    func lifetime(_ base: UInt64, _ field: FieldRef?, flags: UInt64) throws -> UInt64? {
+        if flags & Self.permanent != 0 { return Self.forever }
+        return try field.map { try kernel.readUnsigned(base, $0) }
     }
 
     func ipv6(_ ifp: UInt64, device: UInt64, net: UInt64, ifname: String, ifindex: Int64) throws -> NetAddress {
@@ -131,14 +143,15 @@ public final class NetAddresses {
             throw MemoryError.missing("struct inet6_ifaddr lacks addr/prefix_len/scope/flags in this kernel's type info")
         }
         let scope = try kernel.readUnsigned(ifp, i6Scope)
+        let flags = try kernel.readUnsigned(ifp, i6Flags)
         return NetAddress(
             address: ifp, device: device, netns: net, ifname: ifname, ifindex: ifindex, family: "inet6",
             text: InetFormat.ipv6(try kernel.read(ifp + i6Addr.offset, count: 16)),
             prefixLength: try kernel.readUnsigned(ifp, i6Prefix),
             scope: InetFormat.ipv6ScopeName(scope), scopeRaw: scope,
-            flags: try kernel.readUnsigned(ifp, i6Flags),
+            flags: flags,
             label: nil, broadcast: nil,
-            validLifetime: try i6Valid.map { try kernel.readUnsigned(ifp, $0) },
-            preferredLifetime: try i6Preferred.map { try kernel.readUnsigned(ifp, $0) })
+            validLifetime: try lifetime(ifp, i6Valid, flags: flags),
+            preferredLifetime: try lifetime(ifp, i6Preferred, flags: flags))
     }
 }

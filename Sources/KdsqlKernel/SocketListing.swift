@@ -12,6 +12,10 @@ public struct SocketEntry: Sendable {
     public var fd: Int?
     public var file: UInt64?
     public var socket: UInt64?
+    /// The struct sock; 0 when a socket file has none (being released).
+    public var sock: UInt64
+    /// The decoded sock (nil when `sock` is 0, when decoding was not asked
+    /// for, or when the sock could not be read).
     public var info: SocketInfo?
 }
 
@@ -32,7 +36,24 @@ public final class SocketListing {
         devices = try NetDevices(kernel: kernel)
     }
 
-    public func all() throws -> [SocketEntry] {
+    /// The `fd` rows of one process (thread-group leader), without touching
+    /// the hash tables (`hashTable` stays nil; `hashTables()` answers it).
+    public func entries(ofLeader task: UInt64, describe: Bool = true) throws -> [SocketEntry] {
+        try files.sockets(ofLeader: task).map { f in
+            SocketEntry(source: "fd", hashTable: nil, pid: f.pid, fd: f.fd, file: f.file, socket: f.socket, sock: f.sock,
+                        info: f.sock == 0 || !describe ? nil : try? sockets.describe(sock: f.sock))
+        }
+    }
+
+    /// Hashed socks and the table each is in.
+    public func hashTables() throws -> [UInt64: SocketHashTables.Table] {
+        var tableOf: [UInt64: SocketHashTables.Table] = [:]
+        for (t, s) in try hashes.all(namespaces: try devices.namespaces()) { tableOf[s] = t }
+        return tableOf
+    }
+
+    /// `describe: false` leaves `info` nil, for callers that decode lazily.
+    public func all(describe: Bool = true) throws -> [SocketEntry] {
         let hashed = try hashes.all(namespaces: try devices.namespaces())
         var tableOf: [UInt64: SocketHashTables.Table] = [:]
         for (t, s) in hashed { tableOf[s] = t }
@@ -41,12 +62,12 @@ public final class SocketListing {
         for f in try files.all() {
             held.insert(f.sock)
             out.append(SocketEntry(source: "fd", hashTable: tableOf[f.sock]?.rawValue, pid: f.pid, fd: f.fd,
-                                   file: f.file, socket: f.socket,
-                                   info: f.sock == 0 ? nil : try? sockets.describe(sock: f.sock)))
+                                   file: f.file, socket: f.socket, sock: f.sock,
+                                   info: f.sock == 0 || !describe ? nil : try? sockets.describe(sock: f.sock)))
         }
         for (t, s) in hashed where !held.contains(s) {
             out.append(SocketEntry(source: "hash", hashTable: t.rawValue, pid: nil, fd: nil, file: nil, socket: nil,
-                                   info: try? sockets.describe(sock: s)))
+                                   sock: s, info: describe ? try? sockets.describe(sock: s) : nil))
         }
         return out
     }

@@ -19,6 +19,9 @@ enum Registration {
         .table(FilesTable.self),
         .table(FsTable.self),
         .table(MountsTable.self),
+        .table(NetDevicesTable.self),
+        .table(NetAddressesTable.self),
+        .table(SocketsTable.self),
     ]}
 
     static var functions: [ScalarFunction] {
