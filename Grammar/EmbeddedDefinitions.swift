@@ -17,5 +17,6 @@ public enum EmbeddedDefinitions {
         ("modules.kdt", PackageResources.modules_kdt),
         ("timers.kdt", PackageResources.timers_kdt),
         ("sched.kdt", PackageResources.sched_kdt),
+        ("net.kdt", PackageResources.net_kdt),
     ]
 }

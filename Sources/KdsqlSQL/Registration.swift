@@ -25,6 +25,9 @@ enum Registration {
         .table(HRTimersTable.self),
         .table(RunqueuesTable.self),
         .table(CpusTable.self),
+        .table(NetDevicesTable.self),
+        .table(NetAddressesTable.self),
+        .table(SocketsTable.self),
     ]}
 
     static var functions: [ScalarFunction] {

@@ -1,0 +1,98 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// `sockets`: sockets held through descriptors plus those only the TCP/UDP
+/// hash tables hold (crash's `net -s`, /proc/net/tcp). A row carries the
+/// addresses found by the walk; the sock is decoded on the first column
+/// that needs it, and a sock that cannot be read makes those columns NULL
+/// with a warning.
+struct SocketsTable: VirtualTable {
+    final class Row {
+        let entry: SocketEntry
+        let scan: SocketScan
+        init(entry: SocketEntry, scan: SocketScan) {
+            self.entry = entry
+            self.scan = scan
+        }
+        private var decoded: Result<SocketInfo?, any Error>?
+        /// The decoded sock, nil for a socket file without one.
+        func info() throws -> SocketInfo? {
+            if let decoded { return try decoded.get() }
+            let r = Result { entry.sock == 0 ? nil : try scan.listing.sockets.describe(sock: entry.sock) }
+            decoded = r
+            return try r.get()
+        }
+    }
+
+    /// Per-scan state: the walkers, and which hash table holds each sock
+    /// (read at most once per scan, only if the hash_table column is asked
+    /// for on a pid-pushed scan).
+    final class SocketScan {
+        let listing: SocketListing
+        let tasks: Tasks
+        init(listing: SocketListing, tasks: Tasks) {
+            self.listing = listing
+            self.tasks = tasks
+        }
+        lazy var tables: Result<[UInt64: SocketHashTables.Table], any Error> = Result { try listing.hashTables() }
+    }
+
+    static let name = "sockets"
+    static var columns: [String: Column<Row>] {
+        [
+            "source": .text { $0.entry.source },
+            "pid": .integer { $0.entry.pid },
+            "comm": .text { row in
+                guard let pid = row.entry.pid, let task = try row.scan.tasks.lookup(pid: pid).first else { return nil }
+                return try row.scan.tasks.comm(task)
+            },
+            "fd": .integer { $0.entry.fd },
+            "sock": .address { $0.entry.sock == 0 ? nil : $0.entry.sock },
+            "socket": .address { $0.entry.socket },
+            "file": .address { $0.entry.file },
+            "netns": .address { try $0.info()?.netns },
+            "family": .text { try $0.info()?.family },
+            "type": .text { try $0.info()?.type },
+            "protocol": .text { try $0.info()?.protocol },
+            "state": .text { try $0.info()?.state },
+            "state_raw": .integer { try $0.info()?.stateRaw },
+            "local_addr": .text { try $0.info()?.localAddress },
+            "local_port": .integer { try $0.info()?.localPort },
+            "remote_addr": .text { try $0.info()?.remoteAddress },
+            "remote_port": .integer { try $0.info()?.remotePort },
+            "inode": .integer { try $0.info()?.inode },
+            "uid": .integer { try $0.info()?.uid },
+            "rx_queue": .integer { try $0.info()?.rxQueue },
+            "tx_queue": .integer { try $0.info()?.txQueue },
+            "hash_table": .text { row in
+                if let t = row.entry.hashTable { return t }
+                return try row.scan.tables.get()[row.entry.sock]?.rawValue
+            },
+        ]
+    }
+    static var estimatedRows: Double { 200 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func bestIndex(_ query: IndexQuery) -> IndexPlan {
+        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 4)
+    }
+
+    func open(_ scan: Scan) throws -> Rows<Row> {
+        let kernel = try context.kernel(neededBy: Self.name)
+        let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
+        let paths = try ProcessTables.paths(context, neededBy: Self.name)
+        let files = try context.cached("files.walker") { try TaskFiles(kernel: kernel, paths: paths) }
+        let listing = try context.cached("net.sockets") { try SocketListing(kernel: kernel, tasks: tasks, taskFiles: files) }
+        let socketScan = SocketScan(listing: listing, tasks: tasks)
+        guard let pidValue = scan.equal("pid") else {
+            return Rows(try listing.all(describe: false).lazy.map { Row(entry: $0, scan: socketScan) })
+        }
+        // pid = N: that process's descriptors only (hash rows have no pid).
+        guard let pid = pidValue.int64 else { return .empty }
+        let leaders = try tasks.lookup(pid: pid).filter { try tasks.tgid($0) == pid }
+        let entries = try leaders.flatMap { try listing.entries(ofLeader: $0, describe: false) }
+        return Rows(entries.lazy.map { Row(entry: $0, scan: socketScan) })
+    }
+}
