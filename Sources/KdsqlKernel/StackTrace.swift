@@ -100,7 +100,16 @@ public final class StackTraces {
         } catch {
             return StackTrace(task: task, cpu: cpu, frames: [errorFrame(0, "\(error)")])
         }
-        return StackTrace(task: task, cpu: cpu, frames: symbolize(unwinder.unwind(from: start, stacks: taskStacks)))
+        var frames = unwinder.unwind(from: start, stacks: taskStacks)
+        // A sleeping task's frame 0 registers: what it saved at context switch.
+        if cpu == nil, let saved = try? savedContext(task: task) { frames[0].registers = saved.registers }
+        return StackTrace(task: task, cpu: cpu, frames: symbolize(frames))
+    }
+
+    /// Register rows of a trace (the `registers` table): frame 0 from the CPU
+    /// note or the context-switch frame, then every exception frame's pt_regs.
+    public func registerRows(_ trace: StackTrace) -> [(frame: Int, name: String, value: UInt64)] {
+        trace.frames.flatMap { f in (f.registers?.values ?? []).map { (f.frame, $0.name, $0.value) } }
     }
 
     /// Unwinds from an arbitrary pc/sp/bp over the given stacks (tests, `bt` from an address).

@@ -186,3 +186,38 @@ extension Substring {
         String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
     }
 }
+
+/// Register sets per frame and the frame-pointer fallback's refusals.
+@Suite struct RegisterRowsTests {
+    @Test func sleepingTaskFrameZeroRegistersAreItsContextSwitchFrame() throws {
+        let traces = try StackTraceTests.open()
+        let task = try #require(try traces.tasks.lookup(pid: 105).first)
+        let rows = traces.registerRows(traces.trace(task: task))
+        let saved = try traces.savedContext(task: task)
+        #expect(rows.filter { $0.frame == 0 }.map(\.name) == ["r15", "r14", "r13", "r12", "rbx", "rbp", "rip", "rsp"])
+        #expect(rows.first { $0.name == "rsp" }?.value == saved.frame)
+        // rip is where it will resume: inside the scheduler.
+        let rip = try #require(rows.first { $0.name == "rip" }?.value)
+        let lo = try traces.kernel.address(of: "__sched_text_start"), hi = try traces.kernel.address(of: "__sched_text_end")
+        #expect(rip >= lo && rip < hi)
+    }
+
+    @Test func runningTaskFrameZeroRegistersAreItsCPUNote() throws {
+        let traces = try StackTraceTests.open()
+        let task = try #require(try traces.tasks.lookup(pid: 212).first)
+        let rows = traces.registerRows(traces.trace(task: task)).filter { $0.frame == 0 }
+        #expect(rows.count == CPURegisters.names.count)
+        #expect(rows.first { $0.name == "rip" }?.value == traces.cpuRegisters.registers(cpu: 1)?.ip)
+    }
+
+    @Test func framePointerStepRefusesABasePointerOffTheStackOrBelowSP() throws {
+        let traces = try StackTraceTests.open()
+        let task = try #require(try traces.tasks.lookup(pid: 105).first)
+        let stack = try traces.stacks.taskStack(task)
+        let isText = traces.tables.isKernelText
+        let mid = stack.low + 0x2000
+        #expect(FramePointerUnwinder.step(ip: 0, sp: mid, bp: 0xdead_0000_0000_0000, kernel: traces.kernel, stacks: [stack], isText: isText) == nil)
+        #expect(FramePointerUnwinder.step(ip: 0, sp: mid, bp: mid - 64, kernel: traces.kernel, stacks: [stack], isText: isText) == nil)
+        #expect(FramePointerUnwinder.step(ip: 0, sp: mid, bp: mid + 3, kernel: traces.kernel, stacks: [stack], isText: isText) == nil)
+    }
+}
