@@ -20,7 +20,7 @@ public final class BTFTypeInfo: TypeInfo {
     private let stringEnd: Int
     /// offsets[id] = byte offset of type `id` in `data` (id 0 = void has none).
     private var offsets: [UInt32]
-    private var nameIndex: [UInt64: UInt32]? = nil
+    private var nameIndex: FlatHashIndex? = nil
 
     public var typeCount: Int { offsets.count - 1 }
 
@@ -196,9 +196,8 @@ public final class BTFTypeInfo: TypeInfo {
         return h
     }
 
-    private func buildIndex() -> [UInt64: UInt32] {
-        var index: [UInt64: UInt32] = [:]
-        index.reserveCapacity(offsets.count / 2)
+    private func buildIndex() -> FlatHashIndex {
+        var index = FlatHashIndex(capacity: offsets.count)
         data.withUnsafeBufferPointer { buf in
             for id in 1..<offsets.count {
                 let o = Int(offsets[id])
@@ -211,14 +210,13 @@ public final class BTFTypeInfo: TypeInfo {
                 var end = start
                 while end < stringEnd && buf[end] != 0 { end += 1 }
                 let key = BTFTypeInfo.hash(UnsafeBufferPointer(rebasing: buf[start..<end]), ns)
-                if let existing = index[key] {
+                index.insert(key: key, value: UInt32(id)) { existing in
                     // Keep the first definition, but let a complete struct win
                     // over an empty placeholder of the same name.
                     let eo = Int(offsets[Int(existing)])
                     let existingEmpty = u32(eo + 4) & 0xffff == 0 && u32(eo + 8) == 0
-                    if !(existingEmpty && (info & 0xffff != 0)) { continue }
+                    return existingEmpty && (info & 0xffff != 0)
                 }
-                index[key] = UInt32(id)
             }
         }
         return index
@@ -229,7 +227,7 @@ public final class BTFTypeInfo: TypeInfo {
         if nameIndex == nil { nameIndex = buildIndex() }
         var utf8 = Array(name.utf8)
         let key = utf8.withUnsafeMutableBufferPointer { BTFTypeInfo.hash(UnsafeBufferPointer($0), ns) }
-        guard let id = nameIndex?[key], let h = header(TypeID(id)), string(h.nameOff) == name else { return nil }
+        guard let id = nameIndex?.find(key), let h = header(TypeID(id)), string(h.nameOff) == name else { return nil }
         return TypeID(id)
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
 /// makedumpfile's flattened format (`makedumpfile -F`, and QEMU's kdump-*
 /// output): a stream that can be written to a pipe. Layout (makedumpfile.h):
 ///
@@ -54,9 +58,17 @@ final class FlattenedByteSource: ByteSource {
         var written: [Record] = []
         var pos = FlattenedByteSource.headerSize
         var complete = false
+        // Record headers are read with pread, not through the map: touching
+        // one header per ~32 KiB through the mmap faults in (fault-around) the
+        // whole stream and costs its size in RSS before any page is read.
+        var pair: (UInt64, UInt64) = (0, 0)
         while pos + 16 <= file.size {
-            let offset = try be64(pos, "flattened data header")
-            let size = try be64(pos + 8, "flattened data header")
+            let got = withUnsafeMutableBytes(of: &pair) { pread(file.fd, $0.baseAddress, 16, off_t(pos)) }
+            guard got == 16 else {
+                throw DumpError.truncated(what: "flattened data header", offset: pos, fileSize: file.size)
+            }
+            let offset = Int64(bitPattern: UInt64(bigEndian: pair.0))
+            let size = Int64(bitPattern: UInt64(bigEndian: pair.1))
             if offset == -1 && size == -1 {
                 complete = true
                 break

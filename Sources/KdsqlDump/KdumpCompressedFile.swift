@@ -315,8 +315,10 @@ public final class KdumpCompressedFile: DumpFile {
     }
 
     /// `page_desc` of a dumped pfn: where its stored bytes are, how many, and
-    /// how they are compressed. Checked against the file size.
-    func descriptor(pfn: UInt64) throws -> (offset: UInt64, size: Int, flags: UInt32) {
+    /// how they are compressed (`KdumpCompression` bits). Checked against the
+    /// file size. Callers other than the reader: diagnostics and benchmarks.
+    public func descriptor(pfn: UInt64) throws -> (offset: UInt64, size: Int, flags: UInt32) {
+        guard isPresent(pfn: pfn) else { throw DumpError.pageExcluded(physicalAddress: pfn << pageShift) }
         let index = KdumpCompressedFile.rankOf(pfn, bitmap: dumpableBitmap, rank: rank) &- rankBase
         let at = descriptorTable + UInt64(index) * UInt64(KdumpCompressedFile.descriptorSize)
         var desc: (UInt64, UInt32, UInt32, UInt64) = (0, 0, 0, 0)

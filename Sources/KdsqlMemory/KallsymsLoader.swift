@@ -1,3 +1,4 @@
+import Glibc
 import KdsqlDump
 import KdsqlDebugInfo
 
@@ -5,7 +6,43 @@ import KdsqlDebugInfo
 /// `SYMBOL(kallsyms_names)` & co. since 6.0 for exactly this) and decodes them,
 /// so the dump alone is enough to get every symbol.
 enum KallsymsLoader {
-    static func load(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> Kallsyms {
+    /// Lazy lookups where the layout allows them, else a full decode.
+    static func load(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> any SymbolTable {
+        func read(_ va: UInt64, _ count: Int) throws -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            try bytes.withUnsafeMutableBytes { buf in
+                while done < count {
+                    let a = va &+ UInt64(done)
+                    let n = min(Int(4096 - (a & 0xfff)), count - done)
+                    try memory.read(physical: try translator.translate(a), into: UnsafeMutableRawBufferPointer(rebasing: buf[done..<(done + n)]))
+                    done += n
+                }
+            }
+            return bytes
+        }
+        let full = { try loadFull(vmcoreinfo: info, translator: translator, memory: memory) }
+        guard let names = info.symbol("kallsyms_names"), let tokenTable = info.symbol("kallsyms_token_table"),
+              let tokenIndex = info.symbol("kallsyms_token_index"), let offsets = info.symbol("kallsyms_offsets"),
+              let relBase = info.symbol("kallsyms_relative_base"), let num = info.symbol("kallsyms_num_syms"),
+              tokenIndex > tokenTable, tokenIndex - tokenTable < 1 << 20 else { return try full() }
+        do {
+            let count = Int(try memory.readInteger(physical: try translator.translate(num), as: UInt32.self))
+            let indexBytes = try read(tokenIndex, 512)
+            return try LazyKallsyms(
+                read: read, count: count, namesAddress: names, tokenTableAddress: tokenTable,
+                tokenTable: try read(tokenTable, Int(tokenIndex - tokenTable)),
+                tokenIndex: (0..<256).map { UInt16(indexBytes[$0 * 2]) | UInt16(indexBytes[$0 * 2 + 1]) << 8 },
+                offsetsAddress: offsets,
+                relativeBase: try memory.readInteger(physical: try translator.translate(relBase), as: UInt64.self),
+                fullDecoder: full)
+        } catch {
+            if getenv("KDSQL_DEBUG") != nil { print("kdsql: lazy kallsyms unavailable (\(error)); decoding all symbols") }
+            return try full()
+        }
+    }
+
+    static func loadFull(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> Kallsyms {
         func sym(_ name: String) throws -> UInt64 {
             guard let a = info.symbol(name) else {
                 throw MemoryError.missing("VMCOREINFO has no SYMBOL(\(name)): this kernel predates kallsyms in VMCOREINFO (6.0); give its System.map with --system-map")

@@ -85,7 +85,15 @@ public final class Kernel {
               stop - start < 512 << 20 else {
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
         }
-        let bytes = try read(start, count: Int(stop - start))
+        // The blob sits in the kernel image, which is physically contiguous:
+        // one bulk read (decompressed on every core) instead of 1000 page reads.
+        var bytes = [UInt8](repeating: 0, count: Int(stop - start))
+        let physical = try translator.translate(start)
+        if try translator.translate(stop - 1) == physical + (stop - 1 - start) {
+            try bytes.withUnsafeMutableBytes { try dump.readBulk(physical: physical, into: $0) }
+        } else {
+            try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }
+        }
         let btf = try BTFTypeInfo(bytes: bytes)
         loadedTypes = btf
         return btf

@@ -28,10 +28,29 @@ import KdsqlDebugInfo
 
     @Test func kallsymsHasAsManySymbolsAsTheMapHasNonAbsoluteOnes() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
-        let k = try #require(kernel.symbols as? Kallsyms)
+        let all = kernel.symbols.allSymbols
         // System.map also lists absolute and a few linker symbols kallsyms omits.
-        #expect(k.count > 80_000)
-        #expect(k.count < 87_361)
+        #expect(all.count > 80_000)
+        #expect(all.count < 87_361)
+    }
+
+    /// The lazy reader (binary search over kallsyms_seqs_of_names) and the full
+    /// decode agree on names, addresses and symbolization.
+    @Test func lazyLookupsAgreeWithTheFullDecode() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
+        let lazy = try #require(kernel.symbols as? LazyKallsyms)
+        let all = lazy.allSymbols
+        var byName: [String: [Symbol]] = [:]
+        for s in all { byName[s.name, default: []].append(s) }
+        for (i, s) in all.enumerated() where i % 97 == 0 {
+            let candidates = byName[s.name]!
+            let preferred = candidates.first { $0.type.isUppercase } ?? candidates[0]
+            #expect(lazy.address(of: s.name) == preferred.address, "\(s.name)")
+            if s.address >= 0xffff_ffff_8000_0000, let found = lazy.symbolize(s.address) {
+                #expect(found.symbol.address == s.address && found.offset == 0, "\(s.name)")
+            }
+        }
+        #expect(lazy.address(of: "no_such_symbol_anywhere") == nil)
     }
 
     @Test func linuxBannerReadsAsUnameVersion() throws {

@@ -1,0 +1,26 @@
+// swift-tools-version:6.1
+// Benchmarks for kdsql, kept out of the main package so that building kdsql
+// never pulls in the benchmark framework. Run from this directory:
+//   swift package benchmark --target DumpBenchmarks
+import PackageDescription
+
+let package = Package(
+    name: "kdsql-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "kdsql", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DumpBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                // KdsqlDump is reached through the library product that contains it.
+                .product(name: "KdsqlSQL", package: "kdsql"),
+            ],
+            path: "Benchmarks/DumpBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
