@@ -25,6 +25,10 @@ public struct StackFrame: Sendable {
     public var regsAddress: UInt64?
     /// Why the trace ends here, on the marked last frame of an unfinished trace.
     public var error: String?
+    /// pc is in the scheduler's or the locking code's text (`__sched` and
+    /// `__lockfunc` sections): the frames /proc/PID/stack leaves out
+    /// (in_sched_functions(), kernel/sched/core.c).
+    public var inScheduler: Bool = false
 }
 
 /// The backtrace of one task.
@@ -56,6 +60,8 @@ public final class StackTraces {
     let inactiveFrame: [(name: String, field: FieldRef)]
     let retAddr: FieldRef
     let retFromFork: UInt64?
+    /// [__sched_text_start, __sched_text_end) and [__lock_text_start, __lock_text_end).
+    let schedulerText: [(UInt64, UInt64)]
 
     public init(kernel: Kernel, tasks: Tasks? = nil) throws {
         self.kernel = kernel
@@ -83,10 +89,18 @@ public final class StackTraces {
             .map { (name: $0.1, field: try kernel.field("struct inactive_task_frame", $0.0)) }
         retAddr = try kernel.field("struct inactive_task_frame", "ret_addr")
         retFromFork = kernel.symbols.address(of: "ret_from_fork")
+        schedulerText = [("__sched_text_start", "__sched_text_end"), ("__lock_text_start", "__lock_text_end")].compactMap { a, b in
+            guard let lo = kernel.symbols.address(of: a), let hi = kernel.symbols.address(of: b), hi > lo else { return nil }
+            return (lo, hi)
+        }
     }
+
+    /// Number of tasks unwound so far (push-down tests read it).
+    public private(set) var tasksUnwound = 0
 
     /// The backtrace of a task.
     public func trace(task: UInt64) -> StackTrace {
+        tasksUnwound += 1
         let cpu = activeCPU[task]
         let taskStacks: [StackRange]
         do {
@@ -102,7 +116,10 @@ public final class StackTraces {
         }
         var frames = unwinder.unwind(from: start, stacks: taskStacks)
         // A sleeping task's frame 0 registers: what it saved at context switch.
-        if cpu == nil, let saved = try? savedContext(task: task) { frames[0].registers = saved.registers }
+        if cpu == nil, let saved = try? savedContext(task: task) {
+            frames[0].registers = saved.registers
+            frames[0].regsAddress = saved.frame
+        }
         return StackTrace(task: task, cpu: cpu, frames: symbolize(frames))
     }
 
@@ -159,6 +176,7 @@ public final class StackTraces {
                                  stack: f.stack?.name, registers: f.registers, regsAddress: f.regsAddress, error: f.error)
             guard f.error == nil else { return out }
             let at = f.signal ? f.pc : f.pc &- 1
+            out.inScheduler = schedulerText.contains { at >= $0.0 && at < $0.1 }
             if let m = modules?.symbolize(at) {
                 out.function = m.name
                 out.offset = f.pc &- (at &- m.offset)

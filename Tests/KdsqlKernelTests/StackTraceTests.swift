@@ -32,12 +32,7 @@ import KdsqlMemory
 
     /// /proc/PID/stack leaves out scheduler and lock functions
     /// (stack_trace_consume_entry_nosched, in_sched_functions()).
-    static func isSchedOrLock(_ f: StackFrame, _ k: Kernel) -> Bool {
-        for (a, b) in [("__sched_text_start", "__sched_text_end"), ("__lock_text_start", "__lock_text_end")] {
-            if let lo = k.symbols.address(of: a), let hi = k.symbols.address(of: b), f.pc >= lo, f.pc < hi { return true }
-        }
-        return false
-    }
+    static func isSchedOrLock(_ f: StackFrame, _ k: Kernel) -> Bool { f.inScheduler }
 
     static func panicTask(_ traces: StackTraces, pid: Int64) throws -> StackTrace {
         let task = try #require(try traces.tasks.lookup(pid: pid).first)
