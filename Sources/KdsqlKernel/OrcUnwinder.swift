@@ -99,6 +99,8 @@ public struct OrcUnwinder {
         var frames = [UnwoundFrame(pc: start.pc, sp: start.sp, bp: start.bp, method: start.method,
                                    stack: state.stackIndex.map { stacks[$0] }, regsAddress: nil,
                                    registers: start.registers, signal: start.signal, error: nil)]
+        // A CPU that was in user mode: its kernel stack holds no frames.
+        if start.registers?.isUserMode == true { return frames }
         guard state.stackIndex != nil else {
             frames.append(marked(state, .given, "sp \(hex(start.sp)) is not on any stack of this task (\(stacks.map(\.description).joined(separator: ", "))); the saved stack pointer is corrupt"))
             return frames

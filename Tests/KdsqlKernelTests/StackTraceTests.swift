@@ -205,6 +205,17 @@ extension Substring {
         #expect(rows.first { $0.name == "rip" }?.value == traces.cpuRegisters.registers(cpu: 1)?.ip)
     }
 
+    @Test func aCPUInUserModeHasOnlyItsUserFrame() throws {
+        let traces = try StackTraceTests.open()
+        let task = try #require(try traces.tasks.lookup(pid: 105).first)
+        // cs with RPL 3: the CPU was executing user code.
+        let regs = RegisterSet([("rip", 0x7f00_0000_1000), ("rsp", 0x7ffd_0000_0000), ("rbp", 0), ("cs", 0x33)])
+        let frames = traces.trace(from: UnwindStart(pc: 0x7f00_0000_1000, sp: 0x7ffd_0000_0000, bp: 0, method: .registers, registers: regs),
+                                  stacks: try traces.stacks.stacks(task: task, runningOn: nil))
+        #expect(frames.count == 1)
+        #expect(frames[0].error == nil && frames[0].function == nil)
+    }
+
     @Test func framePointerStepRefusesABasePointerOffTheStackOrBelowSP() throws {
         let traces = try StackTraceTests.open()
         let task = try #require(try traces.tasks.lookup(pid: 105).first)
