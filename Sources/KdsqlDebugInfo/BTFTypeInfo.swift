@@ -1,276 +1,388 @@
-/// Kernel BTF (include/uapi/linux/btf.h, Documentation/bpf/btf.rst): the
-/// compact type information every modern kernel carries in its own image
-/// between `__start_BTF` and `__stop_BTF`, so types come from the dump itself.
+import Synchronization
+
+/// Kernel type information from a BTF blob (the vmlinux `.BTF` section, which
+/// the kernel image keeps between `__start_BTF` and `__stop_BTF`).
 ///
-/// Lazy by design (a fresh process must answer in milliseconds): opening does
-/// one pass that records where each type record starts; the name index is
-/// built on the first lookup by name; members are decoded when asked for.
-public final class BTFTypeInfo: TypeInfo {
-    // btf_type.info: vlen bits 0-15, kind bits 24-28, kind_flag bit 31.
-    enum Kind: UInt8 {
-        case unknown = 0, int = 1, ptr, array, structure, union, enumeration, fwd, typedef, volatile, const,
-             restrict, function, functionProto, variable, dataSection, float, declTag, typeTag, enum64
+/// Format: include/uapi/linux/btf.h and Documentation/bpf/btf.rst. The blob is
+/// `struct btf_header`, then a type section of variable-length records
+/// (`struct btf_type` + kind-specific data) whose ids count up from 1 (0 is
+/// void), then a string section of NUL-terminated names.
+///
+/// Opening is one pass that checks every record's bounds and name offset and
+/// records where it starts; nothing else. The name index is built on the first
+/// `findType`, members are decoded when asked for. A vmlinux BTF is ~4 MB with
+/// ~100k types, and a kdsql process has ~45 ms in all.
+public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
+    // @unchecked Sendable: the blob and offsets never change after init; the
+    // two lazily built parts are behind Mutexes.
+
+    /// A private copy of the blob (freed in deinit).
+    private let blob: UnsafeMutableRawBufferPointer
+    /// Byte offset of each type's record in the blob, indexed by type id
+    /// (entry 0, void, is unused).
+    private let offsets: [UInt32]
+    private let stringBase: Int
+    private let stringLength: Int
+    private let nameIndex = Mutex<ByteNameIndex?>(nil)
+    private let memberCache = Mutex<[UInt32: [TypeMember]]>([:])
+
+    /// Bounds the member cache: a query touches a few dozen struct types.
+    private static let memberCacheLimit = 1024
+
+    /// Parses a BTF blob. Throws `DebugInfoError.malformed` for a wrong magic
+    /// (including big-endian BTF), a truncated header, sections that run past
+    /// the end of the blob, a record that runs past the end of the type section,
+    /// an unknown kind, or a name offset outside the string section.
+    public init(bytes: [UInt8]) throws {
+        let blob = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { src in
+            if let s = src.baseAddress, let d = blob.baseAddress { d.copyMemory(from: s, byteCount: src.count) }
+        }
+        do {
+            let layout = try BTFTypeInfo.parse(UnsafeRawBufferPointer(rebasing: blob[0..<bytes.count]))
+            self.offsets = layout.offsets
+            self.stringBase = layout.stringBase
+            self.stringLength = layout.stringLength
+            self.blob = blob
+        } catch {
+            blob.deallocate()
+            throw error
+        }
     }
 
-    static let magic: UInt16 = 0xeB9F
-    private let data: [UInt8]
-    private let typeStart: Int
-    private let typeEnd: Int
-    private let stringStart: Int
-    private let stringEnd: Int
-    /// offsets[id] = byte offset of type `id` in `data` (id 0 = void has none).
-    private var offsets: [UInt32]
-    private var nameIndex: FlatHashIndex? = nil
+    deinit { blob.deallocate() }
+
+    // MARK: - Parsing
+
+    private struct Layout {
+        var offsets: [UInt32]
+        var stringBase: Int
+        var stringLength: Int
+    }
+
+    private static func malformed(_ detail: String) -> DebugInfoError {
+        .malformed(what: "BTF", detail: detail)
+    }
+
+    private static func hex(_ v: Int) -> String { "0x" + String(v, radix: 16) }
+
+    /// Checks `struct btf_header` and walks the type section once.
+    private static func parse(_ b: UnsafeRawBufferPointer) throws -> Layout {
+        let size = b.count
+        func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+
+        guard size >= 4 else {
+            throw malformed("blob is \(size) bytes, shorter than the 24-byte btf_header; the BTF was not found or not read whole")
+        }
+        let magic = UInt16(littleEndian: b.loadUnaligned(as: UInt16.self))
+        guard magic == 0xeB9F else {
+            if magic == 0x9FeB {
+                throw malformed("magic 0xeb9f is byte-swapped (big-endian BTF); only little-endian kernels are supported")
+            }
+            throw malformed("bad magic 0x\(String(magic, radix: 16)) at offset 0 (expected 0xeb9f); these bytes are not BTF")
+        }
+        guard size >= 24 else {
+            throw malformed("truncated header: blob is \(size) bytes, btf_header needs 24")
+        }
+        let version = b[2]
+        guard version == 1 else { throw malformed("unsupported version \(version) at offset 2 (expected 1)") }
+        let hdrLen = u32(4)
+        guard hdrLen >= 24, hdrLen <= size else {
+            throw malformed("header length \(hdrLen) at offset 4 is outside 24...\(size) (blob size)")
+        }
+        let typeOff = u32(8), typeLen = u32(12), strOff = u32(16), strLen = u32(20)
+        let typeBase = hdrLen + typeOff, stringBase = hdrLen + strOff
+        guard typeBase + typeLen <= size else {
+            throw malformed("type section \(hex(typeBase))+\(typeLen) runs past the end of the \(size)-byte blob")
+        }
+        guard stringBase + strLen <= size else {
+            throw malformed("string section \(hex(stringBase))+\(strLen) runs past the end of the \(size)-byte blob")
+        }
+        guard strLen > 0, b[stringBase] == 0, b[stringBase + strLen - 1] == 0 else {
+            throw malformed("string section at \(hex(stringBase)) (\(strLen) bytes) must start and end with a NUL byte")
+        }
+
+        // One pass: every record's bounds, kind and name offset. Ids are the
+        // record positions, so this is also the id -> offset table.
+        var offsets: [UInt32] = [0]
+        offsets.reserveCapacity(typeLen / 24 + 1)
+        var p = typeBase
+        let end = typeBase + typeLen
+        while p < end {
+            let id = offsets.count
+            guard p + 12 <= end else {
+                throw malformed("type #\(id) at offset \(hex(p)): its 12-byte btf_type runs past the end of the type section (\(hex(end)))")
+            }
+            let nameOff = u32(p), info = u32(p + 4)
+            let kind = UInt32((info >> 24) & 0x1f), vlen = info & 0xffff
+            guard let extra = BTFKind.trailingBytes(kind: kind, vlen: vlen) else {
+                throw malformed("type #\(id) at offset \(hex(p)) has unknown kind \(kind); this BTF is newer than kdsql")
+            }
+            guard nameOff < strLen else {
+                throw malformed("type #\(id) at offset \(hex(p)): name offset \(nameOff) is outside the \(strLen)-byte string section")
+            }
+            guard p + 12 + extra <= end else {
+                throw malformed("type #\(id) at offset \(hex(p)) (\(BTFKind(rawValue: UInt8(kind))!.name), vlen \(vlen)) runs past the end of the type section (\(hex(end)))")
+            }
+            // Names of members and enumerators are checked here too, so that
+            // later lookups need no failure path. First u32 of each entry.
+            if kind == 4 || kind == 5 || kind == 6 || kind == 19 || kind == 13 {
+                let stride = kind == 6 || kind == 13 ? 8 : 12
+                var q = p + 12
+                for _ in 0..<vlen {
+                    guard u32(q) < strLen else {
+                        throw malformed("type #\(id) at offset \(hex(p)): member name offset \(u32(q)) at \(hex(q)) is outside the \(strLen)-byte string section")
+                    }
+                    q += stride
+                }
+            }
+            offsets.append(UInt32(p))
+            p += 12 + extra
+        }
+        return Layout(offsets: offsets, stringBase: stringBase, stringLength: strLen)
+    }
+
+    // MARK: - Raw record access
+
+    @inline(__always) private func u32(_ at: Int) -> UInt32 {
+        UInt32(littleEndian: UnsafeRawBufferPointer(blob).loadUnaligned(fromByteOffset: at, as: UInt32.self))
+    }
+
+    /// Offset of the record of `id`, nil for void and ids past the last type.
+    @inline(__always) private func record(_ id: TypeID) -> Int? {
+        let i = Int(id.raw)
+        guard i > 0, i < offsets.count else { return nil }
+        return Int(offsets[i])
+    }
+
+    @inline(__always) private func kindCode(at r: Int) -> UInt32 { (u32(r + 4) >> 24) & 0x1f }
+    @inline(__always) private func vlen(at r: Int) -> Int { Int(u32(r + 4) & 0xffff) }
+    @inline(__always) private func kindFlag(at r: Int) -> Bool { u32(r + 4) >> 31 != 0 }
+    /// The `size` / `type` union of `struct btf_type`.
+    @inline(__always) private func sizeOrType(at r: Int) -> UInt32 { u32(r + 8) }
+
+    /// The NUL-terminated name at `offset` in the string section (checked in
+    /// the open pass, and the section ends with NUL, so the scan stops).
+    @inline(__always) private func nameBytes(_ offset: UInt32) -> UnsafeRawBufferPointer {
+        let start = stringBase + Int(offset)
+        var e = start
+        while blob[e] != 0 { e += 1 }
+        return UnsafeRawBufferPointer(rebasing: blob[start..<e])
+    }
+
+    @inline(__always) private func string(_ offset: UInt32) -> String {
+        String(decoding: nameBytes(offset), as: UTF8.self)
+    }
+
+    private func optionalName(_ offset: UInt32) -> String? { offset == 0 ? nil : string(offset) }
+
+    // MARK: - Per-type questions
+
+    /// The BTF kind of a type, nil for void or an id past the last type.
+    public func kind(of id: TypeID) -> BTFKind? {
+        record(id).flatMap { BTFKind(rawValue: UInt8(kindCode(at: $0))) }
+    }
+
+    /// The type's own name (struct tag, typedef, function, variable, section),
+    /// nil when it has none.
+    public func typeName(of id: TypeID) -> String? {
+        record(id).flatMap { optionalName(u32($0)) }
+    }
 
     public var typeCount: Int { offsets.count - 1 }
 
-    public init(bytes: [UInt8]) throws {
-        data = bytes
-        guard bytes.count >= 24 else { throw DebugInfoError.malformed(what: "BTF", detail: "header truncated (\(bytes.count) bytes)") }
-        func u32(_ o: Int) -> UInt32 {
-            UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-        }
-        let magic = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
-        guard magic == BTFTypeInfo.magic else {
-            throw DebugInfoError.malformed(what: "BTF", detail: "bad magic 0x\(String(magic, radix: 16)) (expected 0xeb9f; big-endian BTF is not supported)")
-        }
-        let hdrLen = Int(u32(4))
-        guard hdrLen >= 24, hdrLen <= bytes.count else { throw DebugInfoError.malformed(what: "BTF", detail: "header length \(hdrLen)") }
-        let typeOff = Int(u32(8)), typeLen = Int(u32(12)), strOff = Int(u32(16)), strLen = Int(u32(20))
-        let typeStart = hdrLen + typeOff, typeEnd = hdrLen + typeOff + typeLen
-        self.typeStart = typeStart
-        self.typeEnd = typeEnd
-        stringStart = hdrLen + strOff
-        stringEnd = stringStart + strLen
-        guard typeEnd <= bytes.count, stringEnd <= bytes.count, typeStart <= typeEnd else {
-            throw DebugInfoError.malformed(what: "BTF", detail: "type or string section runs past the end of the \(bytes.count)-byte blob")
-        }
-        var offsets: [UInt32] = [0]
-        offsets.reserveCapacity(typeLen / 16)
-        try bytes.withUnsafeBytes { raw in
-            var o = typeStart
-            while o < typeEnd {
-                guard o + 12 <= typeEnd else { throw DebugInfoError.malformed(what: "BTF", detail: "type record at \(o) is cut off") }
-                offsets.append(UInt32(o))
-                let info = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o + 4, as: UInt32.self))
-                let vlen = Int(info & 0xffff)
-                let extra: Int
-                switch Kind(rawValue: UInt8((info >> 24) & 0x1f)) {
-                case .int: extra = 4
-                case .array: extra = 12
-                case .structure, .union: extra = 12 * vlen
-                case .enumeration: extra = 8 * vlen
-                case .functionProto: extra = 8 * vlen
-                case .variable: extra = 4
-                case .dataSection: extra = 12 * vlen
-                case .declTag: extra = 4
-                case .enum64: extra = 12 * vlen
-                case .ptr, .fwd, .typedef, .volatile, .const, .restrict, .function, .float, .typeTag: extra = 0
-                case .unknown, .none:
-                    throw DebugInfoError.malformed(what: "BTF", detail: "unknown kind \((info >> 24) & 0x1f) at offset \(o)")
-                }
-                o += 12 + extra
-            }
-            guard o == typeEnd else { throw DebugInfoError.malformed(what: "BTF", detail: "last type record runs past the type section") }
-        }
-        self.offsets = offsets
-    }
-
-    // MARK: Raw access
-
-    @inline(__always) private func u32(_ o: Int) -> UInt32 {
-        data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
-    }
-
-    private struct Header {
-        var nameOff: UInt32, kind: Kind, vlen: Int, kindFlag: Bool, sizeOrType: UInt32, offset: Int
-    }
-
-    private func header(_ id: TypeID) -> Header? {
-        let i = Int(id.raw)
-        guard i > 0, i < offsets.count else { return nil }
-        let o = Int(offsets[i])
-        let info = u32(o + 4)
-        return Header(nameOff: u32(o), kind: Kind(rawValue: UInt8((info >> 24) & 0x1f)) ?? .unknown,
-                      vlen: Int(info & 0xffff), kindFlag: info >> 31 != 0, sizeOrType: u32(o + 8), offset: o)
-    }
-
-    /// A NUL-terminated name from the string section ("" when out of range).
-    private func string(_ off: UInt32) -> String {
-        let start = stringStart + Int(off)
-        guard start < stringEnd else { return "" }
-        return data.withUnsafeBufferPointer { buf in
-            var end = start
-            while end < stringEnd && buf[end] != 0 { end += 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
-        }
-    }
-
-    private func optionalName(_ off: UInt32) -> String? { off == 0 ? nil : string(off) }
-
-    // MARK: TypeInfo
-
     public func shape(of id: TypeID) -> TypeShape {
-        guard id.raw != 0 else { return .void }
-        guard let h = header(id) else { return .other(kind: "invalid type id \(id.raw)") }
-        switch h.kind {
-        case .int:
-            let enc = u32(h.offset + 12)
-            let encoding = (enc >> 24) & 0xf
-            return .integer(name: string(h.nameOff), size: Int(h.sizeOrType), signed: encoding & 1 != 0,
-                            isChar: encoding & 2 != 0, isBool: encoding & 4 != 0)
-        case .float: return .float(name: string(h.nameOff), size: Int(h.sizeOrType))
-        case .ptr: return .pointer(to: TypeID(h.sizeOrType))
-        case .array: return .array(of: TypeID(u32(h.offset + 12)), count: Int(u32(h.offset + 20)))
-        case .structure: return .structure(name: optionalName(h.nameOff), size: Int(h.sizeOrType))
-        case .union: return .union(name: optionalName(h.nameOff), size: Int(h.sizeOrType))
-        case .enumeration, .enum64: return .enumeration(name: optionalName(h.nameOff), size: Int(h.sizeOrType), signed: h.kindFlag)
-        case .fwd: return .forward(name: string(h.nameOff), isUnion: h.kindFlag)
-        case .typedef: return .typedef(name: string(h.nameOff), to: TypeID(h.sizeOrType))
-        case .volatile: return .qualifier(kind: "volatile", to: TypeID(h.sizeOrType))
-        case .const: return .qualifier(kind: "const", to: TypeID(h.sizeOrType))
-        case .restrict: return .qualifier(kind: "restrict", to: TypeID(h.sizeOrType))
-        case .typeTag: return .qualifier(kind: "type_tag", to: TypeID(h.sizeOrType))
-        case .function: return .function(name: optionalName(h.nameOff))
-        case .functionProto: return .function(name: nil)
-        case .variable: return .other(kind: "var \(string(h.nameOff))")
-        case .dataSection: return .other(kind: "datasec \(string(h.nameOff))")
-        case .declTag: return .other(kind: "decl_tag \(string(h.nameOff))")
-        case .unknown: return .other(kind: "unknown")
+        if id.raw == 0 { return .void }
+        guard let r = record(id), let kind = BTFKind(rawValue: UInt8(kindCode(at: r))) else {
+            return .other(kind: "invalid type id \(id.raw)")
         }
-    }
-
-    public func members(of id: TypeID) -> [TypeMember] {
-        guard let h = header(id), h.kind == .structure || h.kind == .union else { return [] }
-        var out: [TypeMember] = []
-        out.reserveCapacity(h.vlen)
-        for i in 0..<h.vlen {
-            let m = h.offset + 12 + i * 12
-            let raw = u32(m + 8)
-            // With kind_flag the offset packs the bitfield size in bits 24-31.
-            let bitOffset = h.kindFlag ? Int(raw & 0xff_ffff) : Int(raw)
-            let bitSize = h.kindFlag ? Int(raw >> 24) : 0
-            out.append(TypeMember(name: string(u32(m)), type: TypeID(u32(m + 4)), bitOffset: bitOffset, bitSize: bitSize))
-        }
-        return out
-    }
-
-    public func enumerators(of id: TypeID) -> [(name: String, value: Int64)] {
-        guard let h = header(id) else { return [] }
-        switch h.kind {
-        case .enumeration:
-            return (0..<h.vlen).map { i in
-                let e = h.offset + 12 + i * 8
-                let v = u32(e + 4)
-                return (string(u32(e)), h.kindFlag ? Int64(Int32(bitPattern: v)) : Int64(v))
-            }
-        case .enum64:
-            return (0..<h.vlen).map { i in
-                let e = h.offset + 12 + i * 12
-                return (string(u32(e)), Int64(bitPattern: UInt64(u32(e + 4)) | UInt64(u32(e + 8)) << 32))
-            }
-        default: return []
-        }
-    }
-
-    // MARK: Name index
-
-    /// Namespaces for lookups: C keeps struct/union/enum tags apart from typedefs.
-    private static func namespace(_ kind: Kind) -> UInt64? {
+        let nameOff = u32(r), st = sizeOrType(at: r)
         switch kind {
-        case .structure: return 1
-        case .union: return 2
-        case .enumeration, .enum64: return 3
-        case .typedef: return 4
-        case .int, .float: return 5
-        case .fwd: return 6
-        case .function: return 7
+        case .int:
+            let encoding = (u32(r + 12) >> 24) & 0x0f
+            return .integer(name: string(nameOff), size: Int(st), signed: encoding & 1 != 0,
+                            isChar: encoding & 2 != 0, isBool: encoding & 4 != 0)
+        case .float: return .float(name: string(nameOff), size: Int(st))
+        case .ptr: return .pointer(to: TypeID(st))
+        case .array: return .array(of: TypeID(u32(r + 12)), count: Int(u32(r + 20)))
+        case .structure: return .structure(name: optionalName(nameOff), size: Int(st))
+        case .union: return .union(name: optionalName(nameOff), size: Int(st))
+        case .enumeration, .enumeration64:
+            // kind_flag marks a signed enum (btf.rst, BTF_KIND_ENUM).
+            return .enumeration(name: optionalName(nameOff), size: Int(st), signed: kindFlag(at: r))
+        case .forward: return .forward(name: string(nameOff), isUnion: kindFlag(at: r))
+        case .typedef: return .typedef(name: string(nameOff), to: TypeID(st))
+        case .volatile, .const, .restrict: return .qualifier(kind: kind.name, to: TypeID(st))
+        // A type tag is btf_type_tag("user") etc.: the kernel spells it __user.
+        case .typeTag: return .qualifier(kind: "__" + string(nameOff), to: TypeID(st))
+        case .function: return .function(name: optionalName(nameOff))
+        case .functionProto: return .function(name: nil)
+        case .variable, .dataSection, .declTag: return .other(kind: kind.name)
+        }
+    }
+
+    /// Direct members of a struct or union; empty for any other type.
+    /// With kind_flag set, `btf_member.offset` holds the bitfield size in its
+    /// top 8 bits and the bit offset in the low 24; without it, the offset is
+    /// all bit offset and a bitfield is an INT member whose encoding has
+    /// fewer bits than its size (or a bit offset of its own).
+    public func members(of id: TypeID) -> [TypeMember] {
+        guard let r = record(id) else { return [] }
+        let kind = kindCode(at: r)
+        guard kind == 4 || kind == 5 else { return [] }
+        if let cached = memberCache.withLock({ $0[id.raw] }) { return cached }
+
+        let n = vlen(at: r), bitfieldOffsets = kindFlag(at: r)
+        var result: [TypeMember] = []
+        result.reserveCapacity(n)
+        var q = r + 12
+        for _ in 0..<n {
+            let type = TypeID(u32(q + 4)), raw = u32(q + 8)
+            var member = TypeMember(name: string(u32(q)), type: type, bitOffset: Int(raw), bitSize: 0)
+            if bitfieldOffsets {
+                member.bitOffset = Int(raw & 0xff_ffff)
+                member.bitSize = Int(raw >> 24)
+            } else if let t = record(type), kindCode(at: t) == 1 {
+                let encoding = u32(t + 12)
+                let bits = Int(encoding & 0xff), intOffset = Int((encoding >> 16) & 0xff)
+                if bits != Int(sizeOrType(at: t)) * 8 || intOffset != 0 {
+                    member.bitSize = bits
+                    member.bitOffset += intOffset
+                }
+            }
+            result.append(member)
+            q += 12
+        }
+        memberCache.withLock { cache in
+            if cache.count >= BTFTypeInfo.memberCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[id.raw] = result
+        }
+        return result
+    }
+
+    /// Enumerators of an ENUM (value signed or unsigned 32-bit per kind_flag)
+    /// or ENUM64 (two u32 halves); empty for any other type.
+    public func enumerators(of id: TypeID) -> [(name: String, value: Int64)] {
+        guard let r = record(id) else { return [] }
+        let kind = kindCode(at: r), n = vlen(at: r), signed = kindFlag(at: r)
+        var result: [(name: String, value: Int64)] = []
+        if kind == 6 {
+            result.reserveCapacity(n)
+            for i in 0..<n {
+                let e = r + 12 + 8 * i, raw = u32(e + 4)
+                result.append((string(u32(e)), signed ? Int64(Int32(bitPattern: raw)) : Int64(raw)))
+            }
+        } else if kind == 19 {
+            result.reserveCapacity(n)
+            for i in 0..<n {
+                let e = r + 12 + 12 * i
+                let bits = UInt64(u32(e + 4)) | UInt64(u32(e + 8)) << 32
+                result.append((string(u32(e)), Int64(bitPattern: bits)))
+            }
+        }
+        return result
+    }
+
+    // MARK: - Name lookup
+
+    /// Namespaces of the name index. A FWD goes into the struct or union one
+    /// (kind_flag), ranked below any definition.
+    private enum Namespace: UInt32 {
+        case structure = 1, union, enumeration, typedef, base
+    }
+
+    /// Namespace and rank of a record: definitions with members (2) beat
+    /// empty ones (1) beat forward declarations (0).
+    @inline(__always) private func namespaceAndRank(at r: Int) -> (Namespace, Int)? {
+        switch kindCode(at: r) {
+        case 4: return (.structure, vlen(at: r) > 0 ? 2 : 1)
+        case 5: return (.union, vlen(at: r) > 0 ? 2 : 1)
+        case 6, 19: return (.enumeration, vlen(at: r) > 0 ? 2 : 1)
+        case 7: return (kindFlag(at: r) ? .union : .structure, 0)
+        case 8: return (.typedef, 2)
+        case 1, 16: return (.base, 2)
         default: return nil
         }
     }
 
-    @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ ns: UInt64) -> UInt64 {
-        var h: UInt64 = 0xcbf29ce484222325 ^ ns
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return h
-    }
-
-    private func buildIndex() -> FlatHashIndex {
-        var index = FlatHashIndex(capacity: offsets.count)
-        data.withUnsafeBufferPointer { buf in
-            for id in 1..<offsets.count {
-                let o = Int(offsets[id])
-                let nameOff = Int(u32(o))
-                guard nameOff != 0 else { continue }
-                let info = u32(o + 4)
-                guard let kind = Kind(rawValue: UInt8((info >> 24) & 0x1f)), let ns = BTFTypeInfo.namespace(kind) else { continue }
-                let start = stringStart + nameOff
-                guard start < stringEnd else { continue }
-                var end = start
-                while end < stringEnd && buf[end] != 0 { end += 1 }
-                let key = BTFTypeInfo.hash(UnsafeBufferPointer(rebasing: buf[start..<end]), ns)
-                index.insert(key: key, value: UInt32(id)) { existing in
-                    // Keep the first definition, but let a complete struct win
-                    // over an empty placeholder of the same name.
-                    let eo = Int(offsets[Int(existing)])
-                    let existingEmpty = u32(eo + 4) & 0xffff == 0 && u32(eo + 8) == 0
-                    return existingEmpty && (info & 0xffff != 0)
-                }
-            }
+    /// Builds the name index: hashes each named struct/union/enum/typedef/
+    /// base type's name in place in the string section.
+    private func buildNameIndex() -> ByteNameIndex {
+        var candidates: [UInt32] = []
+        candidates.reserveCapacity(offsets.count / 3)
+        for id in 1..<offsets.count {
+            let r = Int(offsets[id])
+            if u32(r) != 0, namespaceAndRank(at: r) != nil { candidates.append(UInt32(id)) }
+        }
+        var index = ByteNameIndex(expected: candidates.count)
+        for id in candidates {
+            let r = Int(offsets[Int(id)])
+            let nameOff = u32(r)
+            let (space, rank) = namespaceAndRank(at: r)!
+            let h = ByteNameIndex.hash(nameBytes(nameOff), seed: space.rawValue)
+            index.insert(
+                hash: h, value: id,
+                matches: { other in
+                    let o = Int(offsets[Int(other)])
+                    // BTF strings are deduplicated, so equal offsets are the
+                    // common case; fall back to comparing bytes.
+                    guard namespaceAndRank(at: o)!.0 == space else { return false }
+                    let otherName = u32(o)
+                    return otherName == nameOff || nameBytes(otherName).elementsEqual(nameBytes(nameOff))
+                },
+                better: { existing in namespaceAndRank(at: Int(offsets[Int(existing)]))!.1 < rank })
         }
         return index
     }
 
-    private func lookup(_ name: String, _ kind: Kind) -> TypeID? {
-        guard let ns = BTFTypeInfo.namespace(kind) else { return nil }
-        if nameIndex == nil { nameIndex = buildIndex() }
-        var utf8 = Array(name.utf8)
-        let key = utf8.withUnsafeMutableBufferPointer { BTFTypeInfo.hash(UnsafeBufferPointer($0), ns) }
-        guard let id = nameIndex?.find(key), let h = header(TypeID(id)), string(h.nameOff) == name else { return nil }
-        return TypeID(id)
+    private func lookup(_ name: String, in space: Namespace, index: ByteNameIndex) -> TypeID? {
+        var name = name
+        return name.withUTF8 { wanted -> TypeID? in
+            let raw = UnsafeRawBufferPointer(wanted)
+            let h = ByteNameIndex.hash(raw, seed: space.rawValue)
+            let found = index.find(hash: h) { candidate in
+                let o = Int(offsets[Int(candidate)])
+                return namespaceAndRank(at: o)!.0 == space && nameBytes(u32(o)).elementsEqual(raw)
+            }
+            return found.map { TypeID($0) }
+        }
     }
 
+    /// First type of that kind and name. `.structure` prefers a definition
+    /// with members over an empty one over a forward declaration (same for
+    /// unions); `.integer` covers INT and FLOAT base types. For `.any`,
+    /// structs win over typedefs over unions over enums over base types.
     public func findType(named name: String, kind: TypeKindFilter) -> TypeID? {
+        nameIndex.withLock { slot -> TypeID? in
+            if slot == nil { slot = buildNameIndex() }
+            let index = slot!
+            switch kind {
+            case .structure: return lookup(name, in: .structure, index: index)
+            case .union: return lookup(name, in: .union, index: index)
+            case .enumeration: return lookup(name, in: .enumeration, index: index)
+            case .typedef: return lookup(name, in: .typedef, index: index)
+            case .integer: return lookup(name, in: .base, index: index)
+            case .any:
+                for space in [Namespace.structure, .typedef, .union, .enumeration, .base] {
+                    if let id = lookup(name, in: space, index: index) { return id }
+                }
+                return nil
+            }
+        }
+    }
+
+    // MARK: - TypeCatalog
+
+    public func summary(of id: TypeID) -> TypeSummary {
+        guard let r = record(id), let kind = BTFKind(rawValue: UInt8(kindCode(at: r))) else {
+            return TypeSummary(id: id, kind: id.raw == 0 ? "void" : "invalid", name: id.raw == 0 ? "void" : nil, size: nil)
+        }
+        let size: Int?
         switch kind {
-        case .structure: return lookup(name, .structure)
-        case .union: return lookup(name, .union)
-        case .enumeration: return lookup(name, .enumeration)
-        case .typedef: return lookup(name, .typedef)
-        case .integer: return lookup(name, .int)
-        case .any:
-            return lookup(name, .structure) ?? lookup(name, .typedef) ?? lookup(name, .union)
-                ?? lookup(name, .enumeration) ?? lookup(name, .int)
+        case .dataSection: size = Int(sizeOrType(at: r))
+        case .function, .functionProto, .variable, .declTag: size = nil
+        default: size = self.size(of: id)
         }
+        return TypeSummary(id: id, kind: kind.name, name: optionalName(u32(r)), size: size)
     }
-
-    /// Kind name for the `types` table (btf.rst spelling, lower case).
-    public func kindName(of id: TypeID) -> String {
-        guard let h = header(id) else { return "void" }
-        switch h.kind {
-        case .int: return "int"
-        case .ptr: return "ptr"
-        case .array: return "array"
-        case .structure: return "struct"
-        case .union: return "union"
-        case .enumeration: return "enum"
-        case .fwd: return "fwd"
-        case .typedef: return "typedef"
-        case .volatile: return "volatile"
-        case .const: return "const"
-        case .restrict: return "restrict"
-        case .function: return "func"
-        case .functionProto: return "func_proto"
-        case .variable: return "var"
-        case .dataSection: return "datasec"
-        case .float: return "float"
-        case .declTag: return "decl_tag"
-        case .typeTag: return "type_tag"
-        case .enum64: return "enum64"
-        case .unknown: return "unknown"
-        }
-    }
-
-    /// The raw name of a type ("" for anonymous ones).
-    public func rawName(of id: TypeID) -> String { header(id).map { string($0.nameOff) } ?? "" }
 }
