@@ -22,5 +22,14 @@ let package = Package(
             path: "Benchmarks/DumpBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "UnwindBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KdsqlSQL", package: "kdsql"),
+            ],
+            path: "Benchmarks/UnwindBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

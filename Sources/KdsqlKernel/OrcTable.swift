@@ -139,6 +139,8 @@ public final class OrcUnwindTables {
     /// of [_stext, _etext), the first ORC entry index for that block.
     let lookup: (table: UInt64, blocks: Int, start: UInt64, stop: UInt64)?
     let initText: (UInt64, UInt64)?
+    /// [_stext, _etext): core kernel text.
+    let coreText: (UInt64, UInt64)?
     let modules: ModuleSymbols?
     private var cache: [UInt64: OrcEntry?] = [:]
     static let lookupBlockSize: UInt64 = 256
@@ -161,6 +163,11 @@ public final class OrcUnwindTables {
         } else {
             lookup = nil
         }
+        if let a = kernel.symbols.address(of: "_stext"), let b = kernel.symbols.address(of: "_etext"), b > a {
+            coreText = (a, b)
+        } else {
+            coreText = nil
+        }
         if let a = kernel.symbols.address(of: "_sinittext"), let b = kernel.symbols.address(of: "_einittext"), b > a {
             initText = (a, b)
         } else {
@@ -170,10 +177,8 @@ public final class OrcUnwindTables {
 
     /// True when `ip` is in vmlinux text or a module's text (__kernel_text_address()).
     public func isKernelText(_ ip: UInt64) -> Bool {
-        if let lookup, ip >= lookup.start, ip < lookup.stop { return true }
+        if let (a, b) = coreText, ip >= a, ip < b { return true }
         if let (a, b) = initText, ip >= a, ip < b { return true }
-        if let stext = kernel.symbols.address(of: "_stext"), let etext = kernel.symbols.address(of: "_etext"),
-           ip >= stext, ip < etext { return true }
         return modules?.module(containing: ip) != nil
     }
 
@@ -201,8 +206,7 @@ public final class OrcUnwindTables {
             guard let i = try vmlinux.find(ip, kernel: kernel) else { return nil }
             return try entry(vmlinux, i)
         }
-        if lookup == nil, let stext = kernel.symbols.address(of: "_stext"), let etext = kernel.symbols.address(of: "_etext"),
-           ip >= stext, ip < etext {
+        if lookup == nil, let (a, b) = coreText, ip >= a, ip < b {
             guard let i = try vmlinux.find(ip, kernel: kernel) else { return nil }
             return try entry(vmlinux, i)
         }
