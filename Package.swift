@@ -41,8 +41,14 @@ let package = Package(
         .target(name: "KdsqlMemory", dependencies: ["KdsqlDump", "KdsqlDebugInfo"]),
         // Layer 4
         .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory"]),
-        // Layer 5
-        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "CSQLite"]),
+        // Layer 5. The table definitions (Grammar/tables/*.kdt) are compiled into
+        // the binary so that kdsql needs no data files at run time.
+        .target(
+            name: "KdsqlGrammar",
+            path: "Grammar",
+            exclude: ["README.md", "kdsql-tables.ebnf"],
+            resources: [.embedInCode("tables")]),
+        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlGrammar", "CSQLite"]),
         // Layer 6
         .target(
             name: "KdsqlCLI",

@@ -1,0 +1,52 @@
+import KdsqlGrammar
+
+/// All table definitions known to a connection, by name.
+public struct DefinitionSet: Sendable {
+    public private(set) var tables: [TableDefinition] = []
+    private var byName: [String: Int] = [:]
+
+    public init(_ tables: [TableDefinition] = []) {
+        for t in tables { add(t) }
+    }
+
+    public subscript(name: String) -> TableDefinition? { byName[name].map { tables[$0] } }
+
+    /// Adds or replaces a definition.
+    public mutating func add(_ table: TableDefinition) {
+        if let i = byName[table.name] {
+            tables[i] = table
+        } else {
+            byName[table.name] = tables.count
+            tables.append(table)
+        }
+    }
+
+    /// Parses `.kdt` text and adds its tables.
+    public mutating func add(source: String, file: String) throws(DefinitionError) {
+        for t in try DefinitionParser.parse(source, file: file) { add(t) }
+    }
+
+    /// The definitions compiled into kdsql (Grammar/tables/*.kdt), parsed once
+    /// per process.
+    public static func builtin() throws(DefinitionError) -> DefinitionSet {
+        switch builtinResult {
+        case .success(let set): return set
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Names of the embedded `.kdt` files, in load order.
+    public static var builtinFileNames: [String] { EmbeddedDefinitions.files.map(\.name) }
+
+    private static let builtinResult: Result<DefinitionSet, DefinitionError> = {
+        var set = DefinitionSet()
+        for file in EmbeddedDefinitions.files {
+            do throws(DefinitionError) {
+                for t in try DefinitionParser.parse(bytes: file.bytes, file: file.name) { set.add(t) }
+            } catch {
+                return .failure(error)
+            }
+        }
+        return .success(set)
+    }()
+}

@@ -1,0 +1,75 @@
+import KdsqlDebugInfo
+
+/// `symbols`: the kernel's symbol table. Rows are in address order, so
+/// address ranges are found by binary search instead of a scan.
+struct SymbolsTable: VirtualTable {
+    typealias Row = Symbol
+    static let name = "symbols"
+    static var columns: [String: Column<Row>] {
+        [
+            "name": .text { $0.name },
+            "address": .address { $0.address },
+            "type": .text { String($0.type) },
+            "module": .text { $0.module },
+        ]
+    }
+    static var estimatedRows: Double { 150_000 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func bestIndex(_ query: IndexQuery) -> IndexPlan {
+        var plan = query.defaultPlan(fullScanRows: Self.estimatedRows, equalityIsUnique: ["name"])
+        // Rows come out by address, so ORDER BY address needs no sort.
+        if query.orderBy.count == 1, query.orderBy[0].column == "address", !query.orderBy[0].descending {
+            plan.orderByConsumed = true
+        }
+        return plan
+    }
+
+    func open(_ scan: Scan) throws -> Rows<Row> {
+        guard let table = context.symbols else { throw NotAvailable("symbol table", neededBy: Self.name) }
+        let range = scan.integerRange("address")
+        if range.isEmpty { return .empty }
+        let all = table.allSymbols
+        if let wanted = scan.equal("name")?.string {
+            guard let address = table.address(of: wanted) else { return .empty }
+            var i = lowerBound(all, address)
+            return Rows(next: {
+                while i < all.count, all[i].address == address {
+                    defer { i += 1 }
+                    if all[i].name == wanted, range.contains(address: all[i].address) { return all[i] }
+                }
+                return nil
+            })
+        }
+        // SQL compares addresses as signed Int64 while the array is sorted
+        // unsigned; the two orders agree when both bounds have the same sign
+        // (kernel addresses are all "negative"), so only then can the scan
+        // start and stop by binary search.
+        var start = 0, end = all.count
+        if (range.lower < 0) == (range.upper < 0) {
+            start = lowerBound(all, UInt64(bitPattern: range.lower))
+            end = range.upper == -1 || range.upper == .max ? all.count : lowerBound(all, UInt64(bitPattern: range.upper) + 1)
+        }
+        var i = start
+        return Rows(next: {
+            while i < end {
+                let s = all[i]
+                i += 1
+                if range.contains(address: s.address) { return s }
+            }
+            return nil
+        })
+    }
+
+    private func lowerBound(_ all: [Symbol], _ address: UInt64) -> Int {
+        var lo = 0, hi = all.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].address < address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+

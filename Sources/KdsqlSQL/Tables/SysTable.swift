@@ -1,0 +1,69 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// `sys`: one row about the whole system, like crash's `sys`.
+struct SysTable: VirtualTable {
+    /// The one row: what SystemInfo read, plus costlier facts computed only if asked.
+    final class Row {
+        let kernel: Kernel
+        let info: SystemInfo
+        let context: ConnectionContext
+        init(kernel: Kernel, info: SystemInfo, context: ConnectionContext) {
+            self.kernel = kernel
+            self.info = info
+            self.context = context
+        }
+        func walker() throws -> Tasks { try context.cached("tasks.walker") { try Tasks(kernel: kernel) } }
+        var uptimeSeconds: UInt64? { info.uptimeNs.map { $0 / 1_000_000_000 } }
+        /// CRASHTIME is written at the crash itself; the timekeeper's wall
+        /// clock only at its last update.
+        var crashEpoch: Int64? { kernel.vmcoreinfo.crashTime ?? info.wallClockSeconds }
+        func panicTask() -> UInt64? { info.panicTask.flatMap { $0 == 0 ? nil : $0 } }
+    }
+
+    static let name = "sys"
+    static var columns: [String: Column<Row>] {
+        [
+            "kernel": .text { row in
+                // The dump's kernel identity: release, build id, and where the symbols came from.
+                let info = row.kernel.vmcoreinfo
+                var text = info.osRelease ?? row.info.release
+                if let id = info.buildID { text += " build-id \(id)" }
+                return text + " (symbols: \(row.kernel.symbolSource))"
+            },
+            "dumpfile": .text { $0.kernel.dump.path },
+            "dump_format": .text { $0.kernel.dump.formatSummary },
+            "cpus": .integer { $0.info.cpus },
+            "date": .text { $0.crashEpoch.map(SystemInfo.formatDate(epochSeconds:)) },
+            "uptime_s": .integer { $0.uptimeSeconds },
+            "uptime": .text { $0.uptimeSeconds.map(SystemInfo.formatUptime(seconds:)) },
+            "jiffies": .integer { $0.info.jiffies },
+            "load_average_1": .real { $0.info.loadAverage?[0] },
+            "load_average_5": .real { $0.info.loadAverage?[1] },
+            "load_average_15": .real { $0.info.loadAverage?[2] },
+            "tasks": .integer { try $0.walker().all().count },
+            "nodename": .text { $0.info.nodename },
+            "release": .text { $0.info.release },
+            "version": .text { $0.info.version },
+            "machine": .text { $0.info.machine },
+            "memory_bytes": .integer { $0.info.totalRAMBytes },
+            // The panic message lives in the kernel log; the log walker will supply it.
+            "panic": .text { _ in nil },
+            "panic_pid": .integer { row in try row.panicTask().map { try row.walker().pid($0) } },
+            "panic_comm": .text { row in try row.panicTask().map { try row.walker().comm($0) } },
+            "panic_task": .address { $0.panicTask() },
+            "panic_cpu": .integer { $0.info.panicCPU },
+            "kaslr_offset": .address { $0.kernel.kaslrOffset },
+        ]
+    }
+    static var estimatedRows: Double { 1 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func open(_ scan: Scan) throws -> Rows<Row> {
+        let kernel = try context.kernel(neededBy: Self.name)
+        let row = Row(kernel: kernel, info: try SystemInfo(kernel: kernel), context: context)
+        return Rows([row])
+    }
+}
