@@ -10,5 +10,6 @@ public enum EmbeddedDefinitions {
         ("sys.kdt", PackageResources.sys_kdt),
         ("tasks.kdt", PackageResources.tasks_kdt),
         ("introspection.kdt", PackageResources.introspection_kdt),
+        ("stack.kdt", PackageResources.stack_kdt),
     ]
 }
