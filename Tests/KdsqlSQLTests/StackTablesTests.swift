@@ -102,3 +102,40 @@ import KdsqlSQL
         #expect(rows.first { $0[0].string == "rsp" }.map { UInt64(bitPattern: $0[1].int64 ?? 0) } == rsp)
     }
 }
+
+/// The saved queries in Queries/ that read stack_frames, run as shipped.
+@Suite struct StackSavedQueriesTests {
+    static func sql(_ name: String) throws -> String {
+        try Fixtures.text(Fixtures.packageRoot + "/Queries/\(name).sql")
+    }
+
+    @Test func btShowsThePanicChainDownToTheSyscallEntry() throws {
+        let db = try StackTablesTests.database()
+        let rows = try db.query(try Self.sql("bt"))
+        let symbols = rows.compactMap { $0[2].string }
+        let i = try #require(symbols.firstIndex { $0.hasPrefix("sysrq_handle_crash+") })
+        #expect(symbols[i + 1].hasPrefix("__handle_sysrq"))
+        #expect(symbols.last?.hasPrefix("entry_SYSCALL_64_after_hwframe+") == true)
+        #expect(rows.map { $0[0].int64 ?? -1 } == (0..<Int64(rows.count)).map { $0 })
+    }
+
+    @Test func foreachBtHasEveryFrameOfEveryTask() throws {
+        let db = try StackTablesTests.database()
+        let rows = try db.query(try Self.sql("foreach_bt"))
+        #expect(Int64(rows.count) == (try db.query("SELECT count(*) FROM stack_frames")[0][0].int64))
+        #expect(Set(rows.compactMap { $0[0].int64 }).count == (try db.query("SELECT count(DISTINCT pid) FROM tasks")[0][0].int64).map(Int.init))
+    }
+
+    @Test func blockedInCountsAtLeastTheUserTasksWhoseProcStackStartsThere() throws {
+        let db = try StackTablesTests.database()
+        var counts: [String: Int64] = [:]
+        for r in try db.query(try Self.sql("blocked_in")) { counts[r[0].string ?? ""] = r[1].int64 }
+        let users = Set(try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").filter { $0["is_kthread"] == "0" && $0["pid"] != "1" }.map { $0["pid"]! })
+        var expected: [String: Int64] = [:]
+        for r in try Fixtures.truthCSV(Fixtures.sysrq, "stacks.csv") where r["frame"] == "0" && users.contains(r["pid"]!) {
+            expected[r["function"]!, default: 0] += 1
+        }
+        #expect(expected["do_wait"] == 40)
+        for (function, n) in expected { #expect((counts[function] ?? 0) >= n, "\(function)") }
+    }
+}
