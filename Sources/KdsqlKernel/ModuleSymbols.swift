@@ -1,140 +1,193 @@
 import KdsqlMemory
+import KdsqlDebugInfo
 
-/// The loaded modules as the unwinder needs them: where each module's text
-/// is, its own ORC tables, and its own symbol table (`struct mod_kallsyms`).
-///
-/// A minimal walker of the `modules` list (kernel/module/main.c) written for
-/// the backtrace work; the full `Modules` walker lives on another branch.
-/// Symbols are decoded lazily, per module, on the first lookup that lands in it.
+/// One symbol from a module's in-memory symbol table (its `mod_kallsyms`).
+public struct ModuleSymbol: Sendable, Equatable {
+    public var module: String
+    public var name: String
+    public var address: UInt64
+    /// nm-style type letter from the module's typetab (`t`, `T`, `d`, `b`, ...).
+    public var type: Character
+    /// The ELF symbol's st_size (0 when the object file did not say).
+    public var size: UInt64
+    /// False for SHN_UNDEF entries (references to other modules/the kernel).
+    public var isDefined: Bool
+}
+
+/// Symbols of loaded modules, read from each module's kallsyms in memory
+/// (kernel/module/kallsyms.c): `mod->kallsyms` → `struct mod_kallsyms
+/// {Elf_Sym *symtab; unsigned int num_symtab; char *strtab; char *typetab;}`.
+/// While a module's init runs (state COMING) that is the full symtab in the
+/// init region; afterwards the core-only copy (`core_kallsyms`).
 public final class ModuleSymbols {
-    public struct TextRange: Sendable, Equatable {
-        public var base: UInt64
-        /// Bytes of executable text (`module_layout.text_size`).
-        public var textSize: UInt64
-        public func contains(_ a: UInt64) -> Bool { a >= base && a - base < textSize }
-    }
-
-    public struct Module: Sendable {
-        public var address: UInt64
-        public var name: String
-        /// Core text, then init text (present while the module is still loading).
-        public var text: [TextRange]
-        public var orcIP: UInt64
-        public var orcTable: UInt64
-        public var orcCount: Int
-        public var kallsyms: UInt64
-    }
-
-    /// One ELF symbol of a module, resolved to an address.
-    struct ModuleSymbol { var value: UInt64; var name: String }
-
     public let kernel: Kernel
-    public private(set) var modules: [Module] = []
-    private var symbolCache: [Int: [ModuleSymbol]] = [:]
+    public let modules: [ModuleInfo]
+    let symtab: FieldRef, numSymtab: FieldRef, strtab: FieldRef, typetab: FieldRef?
+    let sym: ElfSymLayout
+    private var cache: [UInt64: [ModuleSymbol]] = [:]
 
-    public init(kernel: Kernel) throws {
+    /// KSYM_NAME_LEN (include/linux/kallsyms.h): 512 since 6.1, 128 before.
+    static let maxName = 512
+    /// Bounds against corrupt counts: no real module has a million symbols.
+    static let maxSymbols = 1 << 20
+    /// ELF's SHN_UNDEF (include/uapi/linux/elf.h).
+    static let shnUndef: UInt16 = 0
+
+    public convenience init(kernel: Kernel) throws {
+        try self.init(kernel: kernel, modules: try Modules(kernel: kernel).all())
+    }
+
+    public init(kernel: Kernel, modules: [ModuleInfo]) throws {
         self.kernel = kernel
-        let t = "struct module"
-        let list = try kernel.field(t, "list")
-        let name = try kernel.field(t, "name")
-        // ORC tables a module registered in unwind_module_init (arch/x86/kernel/unwind_orc.c).
-        let orcIP = try? kernel.field(t, "arch.orc_unwind_ip")
-        let orc = try? kernel.field(t, "arch.orc_unwind")
-        let numOrcs = try? kernel.field(t, "arch.num_orcs")
-        let kallsyms = try? kernel.field(t, "kallsyms")
-        // Text ranges: struct module_layout core_layout/init_layout up to 6.3,
-        // struct module_memory mem[MOD_MEM_NUM_TYPES] from 6.4 (commit ac3b43283923).
-        var layouts: [(base: FieldRef, size: FieldRef)] = []
-        if kernel.hasField(t, "core_layout") {
-            for l in ["core_layout", "init_layout"] {
-                layouts.append((try kernel.field(t, "\(l).base"), try kernel.field(t, "\(l).text_size")))
-            }
-        } else {
-            // MOD_TEXT = 0, MOD_INIT_TEXT = 4 (include/linux/module.h enum mod_mem_type).
-            for i in [0, 4] {
-                layouts.append((try kernel.field(t, "mem[\(i)].base"), try kernel.field(t, "mem[\(i)].size")))
-            }
-        }
-        let head = try kernel.address(of: "modules")
-        try kernel.forEachListNode(head: head, what: "modules list", limit: 65536) { node in
-            let m = node &- list.offset
-            var ranges: [TextRange] = []
-            for l in layouts {
-                let base = try kernel.readPointer(m, l.base)
-                let size = try kernel.readUnsigned(m, l.size)
-                if base != 0 && size != 0 && size < 1 << 30 { ranges.append(TextRange(base: base, textSize: size)) }
-            }
-            modules.append(Module(
-                address: m,
-                name: (try? kernel.readCharArray(m, name)) ?? "?",
-                text: ranges,
-                orcIP: orcIP.flatMap { try? kernel.readPointer(m, $0) } ?? 0,
-                orcTable: orc.flatMap { try? kernel.readPointer(m, $0) } ?? 0,
-                orcCount: numOrcs.flatMap { try? Int(kernel.readUnsigned(m, $0)) } ?? 0,
-                kallsyms: kallsyms.flatMap { try? kernel.readPointer(m, $0) } ?? 0))
-            return true
-        }
+        self.modules = modules
+        let k = "struct mod_kallsyms"
+        symtab = try kernel.field(k, "symtab")
+        numSymtab = try kernel.field(k, "num_symtab")
+        strtab = try kernel.field(k, "strtab")
+        // typetab appeared in 5.2 (commit 1c7651f43777 "kallsyms: store type
+        // information in its own array"); before, st_info held the type letter.
+        typetab = try? kernel.field(k, "typetab")
+        sym = ElfSymLayout(kernel: kernel)
     }
 
-    /// The module whose text contains `address`.
-    public func module(containing address: UInt64) -> (index: Int, module: Module, range: TextRange)? {
-        for (i, m) in modules.enumerated() {
-            for r in m.text where r.contains(address) { return (i, m, r) }
-        }
-        return nil
+    /// Every symbol table entry of `module`, in symtab order (entry 0, the ELF
+    /// null symbol, left out).
+    public func symbols(of module: ModuleInfo) throws -> [ModuleSymbol] {
+        if let cached = cache[module.address] { return cached }
+        let result = try read(module)
+        cache[module.address] = result
+        return result
     }
 
-    /// `name`, offset and size of the module symbol containing `address`, the
-    /// way find_kallsyms_symbol() (kernel/module/kallsyms.c) answers %pB: the
-    /// closest preceding named symbol, size = distance to the next symbol or
-    /// to the end of the text range.
-    public func symbolize(_ address: UInt64) -> (name: String, offset: UInt64, size: UInt64, module: String)? {
-        guard let (index, module, range) = module(containing: address) else { return nil }
-        let symbols = self.symbols(ofModule: index)
+    /// All modules' symbols, module by module in list order.
+    public func all() throws -> [ModuleSymbol] {
+        try modules.filter { $0.state != "UNFORMED" }.flatMap { try symbols(of: $0) }
+    }
+
+    /// The module whose memory contains `address` (__module_address()); UNFORMED modules are skipped.
+    public func module(containing address: UInt64) -> ModuleInfo? {
+        modules.first { $0.state != "UNFORMED" && $0.contains(address) }
+    }
+
+    /// `name+offset/size [module]` for an address inside a module, computed as
+    /// the kernel's find_kallsyms_symbol() (kernel/module/kallsyms.c) does, so
+    /// it matches what an Oops prints: the closest preceding named, defined,
+    /// non-mapping symbol; size = distance to the next such symbol or to the
+    /// end of the text of the region (init or core) that holds the address.
+    public func symbolize(_ address: UInt64) -> (module: String, name: String, offset: UInt64, size: UInt64)? {
+        guard let mod = module(containing: address), let syms = try? symbols(of: mod) else { return nil }
+        let inInit = mod.regions.contains { $0.isInit && $0.contains(address) }
+        // v6.1: init_layout/core_layout base + text_size; 6.4+: mem[MOD_INIT_TEXT/MOD_TEXT] base + size.
+        let text = mod.regions.first { $0.isInit == inInit && $0.textSize > 0 }
+        var nextValue = text.map { $0.base &+ $0.textSize } ?? UInt64.max
         var best: ModuleSymbol?
-        var next = range.base &+ range.textSize
-        for s in symbols {
-            if s.value <= address, s.value > (best?.value ?? 0) { best = s }
-            if s.value > address, s.value < next { next = s.value }
+        for s in syms where s.isDefined && !s.name.isEmpty && !Self.isMappingSymbol(s.name) {
+            if s.address <= address, s.address > (best?.address ?? 0) { best = s }
+            if s.address > address, s.address < nextValue { nextValue = s.address }
         }
         guard let best else { return nil }
-        return (best.name, address - best.value, next - best.value, module.name)
+        return (mod.name, best.name, address - best.address, nextValue &- best.address)
     }
 
-    /// Elf64_Sym (include/uapi/linux/elf.h): st_name u32, st_info u8,
-    /// st_other u8, st_shndx u16, st_value u64, st_size u64 — 24 bytes. This
-    /// is the ELF ABI, not a kernel struct, so its layout is fixed.
-    private func symbols(ofModule index: Int) -> [ModuleSymbol] {
-        if let cached = symbolCache[index] { return cached }
+    /// `name+0xoff/0xsize [module]`, the kernel's %pB for module text.
+    public func describe(_ address: UInt64) -> String? {
+        guard let s = symbolize(address) else { return nil }
+        return "\(s.name)+0x\(String(s.offset, radix: 16))/0x\(String(s.size, radix: 16)) [\(s.module)]"
+    }
+
+    /// Assembler-local and ARM mapping symbols (`.L...`, `$a`, `$x.foo`) carry
+    /// no information; the kernel ignores them (is_mapping_symbol()).
+    static func isMappingSymbol(_ name: String) -> Bool {
+        let u = Array(name.utf8.prefix(3))
+        if u.count >= 2, u[0] == UInt8(ascii: "."), u[1] == UInt8(ascii: "L") { return true }
+        guard u.count >= 2, u[0] == UInt8(ascii: "$"), "axtd".utf8.contains(u[1]) else { return false }
+        return u.count == 2 || u[2] == UInt8(ascii: ".")
+    }
+
+    func read(_ module: ModuleInfo) throws -> [ModuleSymbol] {
+        let ks = module.kallsyms
+        guard ks != 0 else { return [] }
+        let count = Int(try kernel.readUnsigned(ks, numSymtab))
+        guard count <= Self.maxSymbols else {
+            throw MemoryError.typeMismatch("module \(module.name): mod_kallsyms at 0x\(String(ks, radix: 16)) claims \(count) symbols; the structure looks corrupt")
+        }
+        guard count > 1 else { return [] }
+        let tab = try kernel.readPointer(ks, symtab)
+        let strings = try kernel.readPointer(ks, strtab)
+        guard tab != 0, strings != 0 else { throw MemoryError.nullPointer(what: "mod_kallsyms of module \(module.name)") }
+        let raw = try kernel.read(tab, count: count * sym.size)
+        var types: [UInt8] = []
+        if let typetab {
+            let tt = try kernel.readPointer(ks, typetab)
+            if tt != 0 { types = try kernel.read(tt, count: count) }
+        }
+        // One read of the string table: it ends with the last name.
+        let entries = (1..<count).map { sym.decode(raw, at: $0 * sym.size) }
+        let strtabSize = Int(min((entries.map(\.nameOffset).max() ?? 0) + UInt32(Self.maxName), 16 << 20))
+        let names = try readPrefix(strings, count: strtabSize)
         var out: [ModuleSymbol] = []
-        defer { symbolCache[index] = out }
-        let m = modules[index]
-        guard m.kallsyms != 0,
-              let symtabF = try? kernel.field("struct mod_kallsyms", "symtab"),
-              let numF = try? kernel.field("struct mod_kallsyms", "num_symtab"),
-              let strtabF = try? kernel.field("struct mod_kallsyms", "strtab"),
-              let symtab = try? kernel.readPointer(m.kallsyms, symtabF),
-              let num = try? kernel.readUnsigned(m.kallsyms, numF),
-              let strtab = try? kernel.readPointer(m.kallsyms, strtabF),
-              num > 0, num < 1 << 20,
-              let raw = try? kernel.read(symtab, count: Int(num) * 24) else { return out }
-        func u64(_ o: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(raw[o + $1]) << UInt64(8 * $1) } }
-        for i in 1..<Int(num) {  // ELF symbol 0 is the null symbol
-            let o = i * 24
-            let nameOff = UInt64(raw[o]) | UInt64(raw[o + 1]) << 8 | UInt64(raw[o + 2]) << 16 | UInt64(raw[o + 3]) << 24
-            let shndx = UInt16(raw[o + 6]) | UInt16(raw[o + 7]) << 8
-            let value = u64(o + 8)
-            guard shndx != 0, m.text.contains(where: { $0.contains(value) }) else { continue } // SHN_UNDEF, non-text
-            guard let name = try? kernel.readCString(strtab &+ nameOff, maxLength: 512), !name.isEmpty,
-                  !Self.isMappingSymbol(name) else { continue }
-            out.append(ModuleSymbol(value: value, name: name))
+        out.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() {
+            let index = i + 1
+            let typeByte = types.isEmpty ? e.info : types[index]
+            out.append(ModuleSymbol(
+                module: module.name, name: Self.cString(names, at: Int(e.nameOffset)), address: e.value,
+                type: typeByte > 0x20 && typeByte < 0x7f ? Character(Unicode.Scalar(typeByte)) : "?",
+                size: e.size, isDefined: e.sectionIndex != Self.shnUndef))
         }
         return out
     }
 
-    /// ARM-style mapping symbols (`$x`, `$d`...) that is_mapping_symbol() skips.
-    static func isMappingSymbol(_ name: String) -> Bool {
-        let c = Array(name.utf8)
-        return c.count >= 2 && c[0] == UInt8(ascii: "$") && "axtd".utf8.contains(c[1]) && (c.count == 2 || c[2] == UInt8(ascii: "."))
+    /// Reads up to `count` bytes, stopping at the first unmapped page (a
+    /// module's strtab can end near the end of its region).
+    func readPrefix(_ address: UInt64, count: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var va = address
+        while out.count < count {
+            let n = min(Int(4096 - (va & 0xfff)), count - out.count)
+            guard let chunk = try? kernel.read(va, count: n) else {
+                if out.isEmpty { throw MemoryError.unmapped(virtualAddress: va, level: "page for the module string table") }
+                break
+            }
+            out.append(contentsOf: chunk)
+            va &+= UInt64(n)
+        }
+        return out
+    }
+
+    static func cString(_ bytes: [UInt8], at offset: Int) -> String {
+        guard offset >= 0, offset < bytes.count else { return "" }
+        let end = bytes[offset...].firstIndex(of: 0) ?? bytes.endIndex
+        return String(decoding: bytes[offset..<end], as: UTF8.self)
+    }
+}
+
+/// Where the members of an `Elf64_Sym` are. BTF names it `struct elf64_sym`;
+/// if it is absent the ELF specification's layout (gABI: st_name u32,
+/// st_info u8, st_other u8, st_shndx u16, st_value u64, st_size u64) applies:
+/// it is a file format, not a kernel-internal layout.
+struct ElfSymLayout {
+    var size = 24
+    var name: UInt64 = 0, info: UInt64 = 4, shndx: UInt64 = 6, value: UInt64 = 8, symSize: UInt64 = 16
+
+    init(kernel: Kernel) {
+        let t = "struct elf64_sym"
+        guard let s = try? kernel.size(of: t), let n = try? kernel.field(t, "st_name"), let i = try? kernel.field(t, "st_info"),
+              let x = try? kernel.field(t, "st_shndx"), let v = try? kernel.field(t, "st_value"),
+              let z = try? kernel.field(t, "st_size") else { return }
+        size = s
+        name = n.offset; info = i.offset; shndx = x.offset; value = v.offset; symSize = z.offset
+    }
+
+    struct Entry { var nameOffset: UInt32; var info: UInt8; var sectionIndex: UInt16; var value: UInt64; var size: UInt64 }
+
+    func decode(_ raw: [UInt8], at base: Int) -> Entry {
+        func le(_ off: UInt64, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for k in 0..<n { v |= UInt64(raw[base + Int(off) + k]) << UInt64(8 * k) }
+            return v
+        }
+        return Entry(nameOffset: UInt32(le(name, 4)), info: UInt8(le(info, 1)), sectionIndex: UInt16(le(shndx, 2)),
+                     value: le(value, 8), size: le(symSize, 8))
     }
 }

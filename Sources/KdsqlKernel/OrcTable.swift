@@ -142,6 +142,10 @@ public final class OrcUnwindTables {
     /// [_stext, _etext): core kernel text.
     let coreText: (UInt64, UInt64)?
     let modules: ModuleSymbols?
+    /// Field refs of `struct module` → `arch.orc_unwind_ip`, `arch.orc_unwind`,
+    /// `arch.num_orcs` (set by unwind_module_init()), resolved once.
+    let moduleORC: (ip: FieldRef, table: FieldRef, count: FieldRef)?
+    private var moduleTables: [UInt64: OrcTable?] = [:]
     private var cache: [UInt64: OrcEntry?] = [:]
     static let lookupBlockSize: UInt64 = 256
 
@@ -149,6 +153,13 @@ public final class OrcUnwindTables {
         self.kernel = kernel
         self.modules = modules
         layout = try OrcEntryLayout(kernel: kernel)
+        if let ip = try? kernel.field("struct module", "arch.orc_unwind_ip"),
+           let table = try? kernel.field("struct module", "arch.orc_unwind"),
+           let count = try? kernel.field("struct module", "arch.num_orcs") {
+            moduleORC = (ip, table, count)
+        } else {
+            moduleORC = nil
+        }
         let ipStart = try kernel.address(of: "__start_orc_unwind_ip")
         let ipStop = try kernel.address(of: "__stop_orc_unwind_ip")
         let orcStart = try kernel.address(of: "__start_orc_unwind")
@@ -179,7 +190,26 @@ public final class OrcUnwindTables {
     public func isKernelText(_ ip: UInt64) -> Bool {
         if let (a, b) = coreText, ip >= a, ip < b { return true }
         if let (a, b) = initText, ip >= a, ip < b { return true }
-        return modules?.module(containing: ip) != nil
+        return moduleText(containing: ip) != nil
+    }
+
+    /// The module whose executable text (not its data) holds `ip`.
+    func moduleText(containing ip: UInt64) -> ModuleInfo? {
+        guard let m = modules?.module(containing: ip) else { return nil }
+        return m.regions.contains { $0.contains(ip) && ip &- $0.base < $0.textSize } ? m : nil
+    }
+
+    /// A module's own ORC tables (orc_module_find()), read once per module.
+    func moduleTable(_ m: ModuleInfo) -> OrcTable? {
+        if let cached = moduleTables[m.address] { return cached }
+        var table: OrcTable?
+        if let f = moduleORC,
+           let ip = try? kernel.readPointer(m.address, f.ip), let orc = try? kernel.readPointer(m.address, f.table),
+           let n = try? kernel.readUnsigned(m.address, f.count), ip != 0, orc != 0, n > 0, n < 1 << 24 {
+            table = OrcTable(ipTable: ip, entries: orc, count: Int(n))
+        }
+        moduleTables[m.address] = table
+        return table
     }
 
     /// The ORC entry for `ip`, or nil when no table covers it.
@@ -210,8 +240,7 @@ public final class OrcUnwindTables {
             guard let i = try vmlinux.find(ip, kernel: kernel) else { return nil }
             return try entry(vmlinux, i)
         }
-        if let (_, m, _) = modules?.module(containing: ip), m.orcIP != 0, m.orcTable != 0, m.orcCount > 0 {
-            let table = OrcTable(ipTable: m.orcIP, entries: m.orcTable, count: m.orcCount)
+        if let m = moduleText(containing: ip), let table = moduleTable(m) {
             guard let i = try table.find(ip, kernel: kernel) else { return nil }
             return try entry(table, i)
         }

@@ -31,8 +31,9 @@ import KdsqlMemory
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "modules.csv").compactMap { $0["name"] }
         #expect(Set(modules.modules.map(\.name)) == Set(truth))
         for m in modules.modules {
-            #expect(m.orcCount > 0 && m.orcIP != 0 && m.orcTable != 0, "\(m.name)")
-            let text = try #require(m.text.first)
+            let table = try #require(tables.moduleTable(m), "\(m.name) has no ORC table")
+            #expect(table.count > 0, "\(m.name)")
+            let text = try #require(m.regions.first { $0.textSize > 0 && !$0.isInit })
             // The module's first function has a rule from its own table.
             #expect(tables.find(text.base + 1) != nil, "\(m.name)")
         }
@@ -45,8 +46,8 @@ import KdsqlMemory
         for row in try Fixtures.truthCSV(Fixtures.sysrq, "modules.csv") {
             let name = try #require(row["name"]), address = try #require(row["address"])
             let base = try #require(UInt64(address.hasPrefix("0x") ? String(address.dropFirst(2)) : address, radix: 16))
-            let m = try #require(modules.module(containing: base))
-            #expect(m.module.name == name)
+            let m = try #require(tables.moduleText(containing: base))
+            #expect(m.name == name)
             let s = try #require(modules.symbolize(base), "no symbol at \(name)'s text base")
             #expect(s.module == name && s.offset == 0)
         }
