@@ -11,5 +11,6 @@ public enum EmbeddedDefinitions {
         ("tasks.kdt", PackageResources.tasks_kdt),
         ("introspection.kdt", PackageResources.introspection_kdt),
         ("stack.kdt", PackageResources.stack_kdt),
+        ("log.kdt", PackageResources.log_kdt),
     ]
 }

@@ -1,18 +1,73 @@
-import KdsqlMemory
-import KdsqlKernel
-import Glibc
+import ArgumentParser
+@preconcurrency import Glibc
+
+/// The `kdsql` entry point: parses arguments, dispatches, and turns every
+/// failure into one `kdsql: ...` line on stderr and the documented exit
+/// status (0 success, 1 SQL error, 2 bad dump or bad arguments).
 public enum KdsqlMain {
-    static func now() -> Double { var ts = timespec(); clock_gettime(CLOCK_MONOTONIC, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 }
-    public static func run() {
-        let t0 = now()
-        let k = try! Kernel.open(path: CommandLine.arguments[1])
-        let t1 = now()
-        _ = try! k.types()
-        let t2 = now()
-        let tasks = try! Tasks(kernel: k)
-        let t3 = now()
-        let n = try! tasks.all().filter { try tasks.comm($0) == "bash" }.count
-        let t4 = now()
-        print(n, "open+kallsyms \((t1-t0)*1000) ms, btf \((t2-t1)*1000) ms, fields \((t3-t2)*1000) ms, walk \((t4-t3)*1000) ms", k.dump.cacheStats)
+    /// `main.swift` calls this; the lead passes the real `SessionOpener`.
+    public static func run(opener: SessionOpener = .standard) -> Never {
+        exit(status(arguments: Array(CommandLine.arguments.dropFirst()), opener: opener))
+    }
+
+    public static func status(arguments: [String], opener: SessionOpener) -> Int32 {
+        do {
+            // `queries` must not be taken for a DUMP: a root command with
+            // positional arguments does not dispatch to its subcommands.
+            if arguments.first == "queries" {
+                let list: QueriesCommand
+                do { list = try QueriesCommand.parse(Array(arguments.dropFirst())) } catch {
+                    return parserFailure(error, of: QueriesCommand.self)
+                }
+                return try listQueries(list)
+            }
+            switch try KdsqlCommand.parseAsRoot(arguments) {
+            case let command as KdsqlCommand:
+                if command.dump == "queries", !command.hasStatements, !command.sample, !FileText.exists("queries") {
+                    // `kdsql --queries-dir DIR queries`
+                    var list = QueriesCommand()
+                    list.queriesDir = command.queriesDir
+                    return try listQueries(list)
+                }
+                return try Invocation(command: command, opener: opener).run()
+            case let command as QueriesCommand:
+                return try listQueries(command)
+            default:
+                return 0
+            }
+        } catch let error as CLIError {
+            writeStandardError("kdsql: \(error.message)")
+            return error.exitStatus
+        } catch {
+            return parserFailure(error, of: KdsqlCommand.self)
+        }
+    }
+
+    /// Help and --version are "errors" to the parser but successes to us;
+    /// real parse errors become one line and status 2.
+    static func parserFailure<Command: ParsableCommand>(_ error: any Error, of command: Command.Type) -> Int32 {
+        if Command.exitCode(for: error) == .success {
+            let out = OutputWriter.standardOutput()
+            out.write(Command.fullMessage(for: error) + "\n")
+            out.flush()
+            return 0
+        }
+        let message = Command.message(for: error)
+        let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+        writeStandardError("kdsql: \(firstLine.trimmed); see kdsql --help")
+        return 2
+    }
+
+    static func listQueries(_ command: QueriesCommand) throws(CLIError) -> Int32 {
+        let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
+        for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
+        let queries = library.queries
+        let width = queries.map(\.name.count).max() ?? 0
+        let out = OutputWriter.standardOutput()
+        for query in queries {
+            out.write(query.name + String(repeating: " ", count: width - query.name.count + 2) + query.description + "\n")
+        }
+        out.flush()
+        return 0
     }
 }

@@ -11,6 +11,10 @@ enum Registration {
         .table(TasksTable.self),
         .table(StackFramesTable.self),
         .table(RegistersTable.self),
+        .table(LogTable.self),
+        .table(PanicTable.self),
+        .table(OopsTable.self),
+        .table(TaintTable.self),
     ]}
 
     static var functions: [ScalarFunction] {

@@ -1,2 +1,3 @@
 import KdsqlCLI
-KdsqlMain.run()
+
+KdsqlMain.run(opener: .dump)

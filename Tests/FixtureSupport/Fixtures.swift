@@ -5,7 +5,9 @@
 /// Locates the real kernel dumps the tests run against.
 ///
 /// Search order: `$KDSQL_FIXTURES`, then `../shared/fixtures` beside the
-/// package (the CI layout), then the bundled sample under Tests/Fixtures.
+/// package (the CI layout), then `~/.cache/kdsql/fixtures` (where
+/// Tests/Fixtures/make-dump puts the sets when KDSQL_FIXTURES is unset), then
+/// Tests/Fixtures/data.  The small committed dump is `sample` (Tests/Fixtures/sample).
 /// A test that needs a fixture which is missing FAILS (it is never skipped
 /// and counted as passing).
 public enum Fixtures {
@@ -20,6 +22,7 @@ public enum Fixtures {
         var roots: [String] = []
         if let env = getenv("KDSQL_FIXTURES") { roots.append(String(cString: env)) }
         roots.append(packageRoot + "/../shared/fixtures")
+        if let home = getenv("HOME") { roots.append(String(cString: home) + "/.cache/kdsql/fixtures") }
         roots.append(packageRoot + "/Tests/Fixtures/data")
         return roots
     }
@@ -45,6 +48,12 @@ public enum Fixtures {
         }
         return dir + "/" + file
     }
+
+    /// The committed sample (Tests/Fixtures/sample): a zlib kdump-compressed
+    /// dump named `vmcore` of a 128 MiB guest, its System.map and truth/.
+    /// It is always there, so it is not searched for.
+    public static let sampleDirectory = packageRoot + "/Tests/Fixtures/sample"
+    public static let sampleDump = "vmcore"
 
     public static let sysrq = "linux-6.1-cloud-amd64"
     public static let oops = "linux-6.1-cloud-amd64-oops"

@@ -47,8 +47,9 @@ struct SysTable: VirtualTable {
             "version": .text { $0.info.version },
             "machine": .text { $0.info.machine },
             "memory_bytes": .integer { $0.info.totalRAMBytes },
-            // The panic message lives in the kernel log; the log walker will supply it.
-            "panic": .text { _ in nil },
+            // The panic string from the kernel log, as crash's PANIC: line
+            // (the Oops line when there was one).
+            "panic": .text { row in try KernelLogCache.get(row.context, neededBy: SysTable.name).panic.get().sysPanic },
             "panic_pid": .integer { row in try row.panicTask().map { try row.walker().pid($0) } },
             "panic_comm": .text { row in try row.panicTask().map { try row.walker().comm($0) } },
             "panic_task": .address { $0.panicTask() },

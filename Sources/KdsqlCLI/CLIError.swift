@@ -1,0 +1,49 @@
+/// Everything that stops a `kdsql` run, with the exit status it maps to.
+///
+/// Each message is one line that says what went wrong and, where it helps,
+/// what to do; `KdsqlMain` prefixes it with `kdsql: `.
+public enum CLIError: Error, Equatable {
+    /// The DUMP (or a file it needs) could not be opened or understood.
+    case cannotOpenDump(path: String, reason: String)
+    /// Bad or missing command-line arguments.
+    case usage(String)
+    /// `-f FILE`, `.read FILE` or a queries directory could not be read.
+    case cannotReadFile(path: String, reason: String)
+    /// `-o FILE` or `.output FILE` could not be created.
+    case cannotWriteOutput(path: String, reason: String)
+    /// `-q NAME` names no saved query.
+    case unknownQuery(String)
+    /// A saved query needs tables this database does not have.
+    case missingTables(query: String, tables: [String])
+    /// SQLite rejected or failed a statement.
+    case sql(StatementError)
+
+    /// 1 for SQL errors, 2 for a bad dump or bad arguments (the documented contract).
+    public var exitStatus: Int32 {
+        switch self {
+        case .sql, .missingTables: return 1
+        case .cannotOpenDump, .usage, .cannotReadFile, .cannotWriteOutput, .unknownQuery: return 2
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case let .cannotOpenDump(path, reason):
+            // The fixed prefix is the documented wording; the path follows so
+            // the engineer sees which file was meant.
+            return reason.contains(path) ? "cannot open DUMP: \(reason)" : "cannot open DUMP: \(reason) (\(path))"
+        case let .usage(text):
+            return text
+        case let .cannotReadFile(path, reason):
+            return "cannot read \(path): \(reason)"
+        case let .cannotWriteOutput(path, reason):
+            return "cannot write \(path): \(reason)"
+        case let .unknownQuery(name):
+            return "no saved query named '\(name)'; `kdsql queries` lists them"
+        case let .missingTables(query, tables):
+            return "saved query '\(query)' needs table\(tables.count == 1 ? "" : "s") \(tables.joined(separator: ", ")), which this dump does not provide"
+        case let .sql(error):
+            return error.oneLineDescription
+        }
+    }
+}

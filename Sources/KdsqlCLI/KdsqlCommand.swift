@@ -1,0 +1,71 @@
+import ArgumentParser
+
+/// `kdsql [OPTIONS] DUMP [SQL]` — the options as declared; `KdsqlMain` runs them.
+public struct KdsqlCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kdsql",
+        abstract: "SQL over Linux kernel crash dumps.",
+        discussion: """
+        With no SQL and stdin a terminal, starts an interactive shell (.help lists its commands); \
+        with stdin piped, reads statements from it. Exit status: 0 success, 1 SQL error, \
+        2 bad dump or bad arguments.
+        """,
+        subcommands: [QueriesCommand.self])
+
+    @Option(name: [.customShort("m"), .customLong("system-map")], help: ArgumentHelp("Symbols, where the dump cannot supply them.", valueName: "FILE"))
+    public var systemMap: String?
+
+    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux (when DWARF support exists).", valueName: "FILE"))
+    public var vmlinux: String?
+
+    @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; statements run in order).", valueName: "SQL"))
+    public var commands: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Run the statements in a file.", valueName: "FILE.sql"))
+    public var files: [String] = []
+
+    @Option(name: [.customShort("q"), .customLong("query")], help: ArgumentHelp("Run a saved query from the library (`kdsql queries` lists them).", valueName: "NAME"))
+    public var queries: [String] = []
+
+    @Option(help: "Output format (default: table on a terminal, csv otherwise).")
+    public var format: OutputFormat?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write results to FILE.", valueName: "FILE"))
+    public var output: String?
+
+    @Option(name: .customLong("cache-mb"), help: ArgumentHelp("Page cache size in MiB.", valueName: "N"))
+    public var cacheMB: Int?
+
+    @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries (wins over the built-in and user ones).", valueName: "DIR"))
+    public var queriesDir: String?
+
+    @Flag(help: "Unreadable memory is an error instead of NULL + warning.")
+    public var strict = false
+
+    @Flag(help: "Use the bundled sample dump instead of DUMP.")
+    public var sample = false
+
+    @Argument(help: ArgumentHelp("The crash dump (vmcore, kdump or ELF).", valueName: "DUMP"))
+    public var dump: String?
+
+    @Argument(help: ArgumentHelp("SQL to run, like one -c.", valueName: "SQL"))
+    public var sql: String?
+
+    public init() {}
+
+    /// The SQL texts to run, in the documented order: every -c, the
+    /// positional SQL, every -f file, then every -q query.
+    public var hasStatements: Bool { !commands.isEmpty || sql != nil || !files.isEmpty || !queries.isEmpty }
+}
+
+/// `kdsql queries` — lists the saved queries; needs no dump.
+public struct QueriesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "queries",
+        abstract: "List the saved queries with their descriptions.")
+
+    @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries to include.", valueName: "DIR"))
+    public var queriesDir: String?
+
+    public init() {}
+}

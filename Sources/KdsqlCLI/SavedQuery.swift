@@ -1,0 +1,87 @@
+/// One saved query: a `.sql` file whose leading comment lines are a header.
+///
+/// ```
+/// -- name: ps
+/// -- description: Process list like crash's ps
+/// -- requires: tasks
+/// SELECT ...
+/// ```
+/// `name` falls back to the file name without `.sql`; `requires` lists the
+/// tables the query reads, so a dump without them gets a clear message
+/// instead of `no such table`.
+public struct SavedQuery: Equatable, Sendable {
+    public var name: String
+    public var description: String
+    public var requires: [String]
+    /// The whole file; SQLite skips the header comments.
+    public var sql: String
+    /// Where it came from (`built-in`, or a file path), for messages.
+    public var origin: String
+
+    public init(name: String, description: String, requires: [String] = [], sql: String, origin: String) {
+        self.name = name
+        self.description = description
+        self.requires = requires
+        self.sql = sql
+        self.origin = origin
+    }
+
+    public enum ParseError: Error, Equatable {
+        case noName(origin: String)
+        case badName(String, origin: String)
+        case noSQL(origin: String)
+
+        public var message: String {
+            switch self {
+            case let .noName(origin): return "\(origin): no `-- name:` header"
+            case let .badName(name, origin): return "\(origin): query name '\(name)' must be letters, digits, '_' or '-'"
+            case let .noSQL(origin): return "\(origin): no SQL after the header"
+            }
+        }
+    }
+
+    public static func parse(_ text: String, origin: String, fallbackName: String? = nil) throws(ParseError) -> SavedQuery {
+        var name = fallbackName
+        var description = ""
+        var requires: [String] = []
+        var hasSQL = false
+        var inHeader = true
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmed
+            if line.isEmpty { continue }
+            guard inHeader, line.hasPrefix("--") else {
+                inHeader = false
+                if !line.hasPrefix("--") { hasSQL = true; break }
+                continue
+            }
+            let body = line.dropFirst(2).trimmed
+            guard let colon = body.firstIndex(of: ":") else { continue }
+            let key = body[..<colon].trimmed.lowercased()
+            let value = body[body.index(after: colon)...].trimmed
+            switch key {
+            case "name": name = value
+            case "description": description = value
+            case "requires":
+                requires = value.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
+            default: break // unknown keys are left for later versions
+            }
+        }
+        guard let name, !name.isEmpty else { throw .noName(origin: origin) }
+        guard name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }) else {
+            throw .badName(name, origin: origin)
+        }
+        guard hasSQL else { throw .noSQL(origin: origin) }
+        return SavedQuery(name: name, description: description, requires: requires, sql: text, origin: origin)
+    }
+}
+
+extension StringProtocol {
+    var trimmed: String {
+        let scalars = Array(unicodeScalars)
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        var result = ""
+        result.unicodeScalars.append(contentsOf: scalars[first...last])
+        return result
+    }
+}
