@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "KdsqlSQL", package: "kdsql"),
             ],
             path: "Benchmarks/UnwindBenchmarks",
+            // KdsqlSQL calls SQLite; the main package links it in its executables.
+            linkerSettings: [.linkedLibrary("sqlite3")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
