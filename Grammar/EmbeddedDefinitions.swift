@@ -12,5 +12,11 @@ public enum EmbeddedDefinitions {
         ("introspection.kdt", PackageResources.introspection_kdt),
         ("stack.kdt", PackageResources.stack_kdt),
         ("log.kdt", PackageResources.log_kdt),
+        ("vm.kdt", PackageResources.vm_kdt),
+        ("files.kdt", PackageResources.files_kdt),
+        ("mounts.kdt", PackageResources.mounts_kdt),
+        ("modules.kdt", PackageResources.modules_kdt),
+        ("timers.kdt", PackageResources.timers_kdt),
+        ("sched.kdt", PackageResources.sched_kdt),
     ]
 }

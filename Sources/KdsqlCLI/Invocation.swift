@@ -23,7 +23,8 @@ struct Invocation {
         }
         // `kdsql --sample` alone is the demo: the sys header, then the seed's
         // question, for people (table format unless another was asked for).
-        if command.sample && texts.isEmpty {
+        let demo = command.sample && texts.isEmpty
+        if demo {
             texts.append(("SELECT count(*) AS bash_tasks FROM tasks WHERE comm = 'bash'", nil))
         }
         let out = try command.output.map { (path) throws(CLIError) in try OutputWriter.file(path) } ?? .standardOutput()
@@ -35,7 +36,7 @@ struct Invocation {
 
         guard texts.isEmpty else {
             // The banner is for people; machine formats must stay parseable.
-            if command.sample, format == .table || format == .line { printSummary(connection, to: out) }
+            if demo, format == .table || format == .line { printSummary(connection, to: out) }
             try runStatements(texts, on: connection, format: format, into: out)
             return 0
         }

@@ -45,6 +45,9 @@ public struct KdsqlCommand: ParsableCommand {
     @Flag(help: "Use the bundled sample dump instead of DUMP.")
     public var sample = false
 
+    @Flag(name: .customLong("table-reference"), help: "Print every table, column and function as Markdown (the README's reference) and exit.")
+    public var tableReference = false
+
     @Argument(help: ArgumentHelp("The crash dump (vmcore, kdump or ELF).", valueName: "DUMP"))
     public var dump: String?
 

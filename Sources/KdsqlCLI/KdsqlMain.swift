@@ -23,6 +23,13 @@ public enum KdsqlMain {
             }
             switch try KdsqlCommand.parseAsRoot(arguments) {
             case let command as KdsqlCommand:
+                if command.tableReference {
+                    // Generated from the definitions in Grammar/, so the README cannot drift.
+                    let out = OutputWriter.standardOutput()
+                    out.write(try tableReferenceMarkdown())
+                    out.flush()
+                    return 0
+                }
                 if command.dump == "queries", !command.hasStatements, !command.sample, !FileText.exists("queries") {
                     // `kdsql --queries-dir DIR queries`
                     var list = QueriesCommand()
@@ -33,6 +40,11 @@ public enum KdsqlMain {
             case let command as QueriesCommand:
                 return try listQueries(command)
             default:
+                // ArgumentParser's own `help` subcommand (what `--help` parses
+                // to once subcommands exist).
+                let out = OutputWriter.standardOutput()
+                out.write(KdsqlCommand.helpMessage() + "\n")
+                out.flush()
                 return 0
             }
         } catch let error as CLIError {
@@ -48,7 +60,10 @@ public enum KdsqlMain {
     static func parserFailure<Command: ParsableCommand>(_ error: any Error, of command: Command.Type) -> Int32 {
         if Command.exitCode(for: error) == .success {
             let out = OutputWriter.standardOutput()
-            out.write(Command.fullMessage(for: error) + "\n")
+            // For a help request fullMessage can come back empty when the
+            // error reached us through parseAsRoot; the help text is known anyway.
+            let text = Command.fullMessage(for: error)
+            out.write((text.isEmpty ? Command.helpMessage() : text) + "\n")
             out.flush()
             return 0
         }

@@ -53,3 +53,12 @@ extension KdsqlDatabase: QueryConnection {
         return (own + builtin).sorted { $0.name < $1.name }
     }
 }
+
+/// The Markdown table reference from the compiled-in definitions (no dump needed).
+func tableReferenceMarkdown() throws(CLIError) -> String {
+    do {
+        return try KdsqlDatabase().tableReference
+    } catch {
+        throw .usage("cannot build the table reference: \(error)")
+    }
+}

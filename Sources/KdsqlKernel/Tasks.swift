@@ -189,6 +189,9 @@ public final class Tasks {
     public func tgid(_ t: UInt64) throws -> Int64 { try kernel.readSigned(t, tgid) }
     public func comm(_ t: UInt64) throws -> String { try kernel.readCharArray(t, comm) }
     public func ppid(_ t: UInt64) throws -> Int64 {
+        // Idle tasks of secondary CPUs were forked at boot by pid 1's context,
+        // but like crash (and /proc for pid 0) they have no parent.
+        if try pid(t) == 0 { return 0 }
         let parent = try kernel.readPointer(t, realParent)
         return parent == 0 || parent == t ? 0 : try kernel.readSigned(parent, tgid)
     }

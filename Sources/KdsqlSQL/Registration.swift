@@ -15,6 +15,18 @@ enum Registration {
         .table(PanicTable.self),
         .table(OopsTable.self),
         .table(TaintTable.self),
+        .table(MmTable.self),
+        .table(VmasTable.self),
+        .table(CmdlineTable.self),
+        .table(FilesTable.self),
+        .table(FsTable.self),
+        .table(MountsTable.self),
+        .table(ModulesTable.self),
+        .table(ModuleSymbolsTable.self),
+        .table(TimersTable.self),
+        .table(HRTimersTable.self),
+        .table(RunqueuesTable.self),
+        .table(CpusTable.self),
     ]}
 
     static var functions: [ScalarFunction] {

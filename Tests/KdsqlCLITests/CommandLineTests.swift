@@ -131,4 +131,20 @@ struct CommandLineTests {
                                                 KdsqlBinary.path, dump, sql])
         #expect(result.stdout == "x\n1\n")
     }
+
+    @Test func helpPrintsTheUsageAndExitsZero() throws {
+        let result = try KdsqlBinary.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: kdsql"))
+        #expect(result.stdout.contains("--system-map"))
+    }
+
+    /// The README's table reference is generated from the definitions.
+    @Test func tableReferenceListsEveryTableWithoutADump() throws {
+        let result = try KdsqlBinary.run(["--table-reference"])
+        #expect(result.status == 0)
+        for table in ["sys", "tasks", "log", "panic", "taint", "symbols", "vmcoreinfo"] {
+            #expect(result.stdout.contains("### \(table)\n"), "\(table)")
+        }
+    }
 }

@@ -143,3 +143,18 @@ import KdsqlMemory
         }
     }
 }
+
+@Suite struct ModuleParametersTests {
+    /// dummy_init_module() creates `numdummies` devices dummy0..N-1
+    /// (drivers/net/dummy.c), so the parameter's value is the number of
+    /// dummy devices truth/netdevs.csv lists.
+    @Test func dummysNumdummiesIsTheNumberOfDummyDevices() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
+        let dummy = try #require(try Modules(kernel: kernel).named("dummy"))
+        let params = try ModuleParameters(kernel: kernel).parameters(of: dummy.address)
+        let devices = try Fixtures.truthCSV(Fixtures.sysrq, "netdevs.csv").filter { $0["name"]!.hasPrefix("dummy") }.count
+        #expect(devices == 1)
+        #expect(params.map(\.name) == ["numdummies"])
+        #expect(params.first?.value == String(devices))
+    }
+}

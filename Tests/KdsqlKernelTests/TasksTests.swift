@@ -121,3 +121,16 @@ import KdsqlMemory
         #expect(checked >= 140)
     }
 }
+
+@Suite struct IdleTaskTests {
+    @Test func everyCPUsIdleTaskHasPidZeroAndNoParent() throws {
+        let tasks = try Tasks(kernel: try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf")))
+        let idle = try tasks.idleTasks()
+        #expect(idle.map(\.cpu) == [0, 1])
+        for (cpu, t) in idle {
+            #expect(try tasks.pid(t) == 0)
+            #expect(try tasks.ppid(t) == 0)
+            #expect(try tasks.comm(t) == "swapper/\(cpu)")
+        }
+    }
+}

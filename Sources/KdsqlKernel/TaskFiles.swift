@@ -1,0 +1,116 @@
+import KdsqlMemory
+import KdsqlDebugInfo
+
+/// A task's open file descriptors, like crash's `files` and /proc/PID/fd:
+/// `task->files->fdt`, whose `open_fds` bitmap says which of the first
+/// `max_fds` slots of `fd[]` are allocated (include/linux/fdtable.h,
+/// fs/file.c). A set bit with a NULL `fd[i]` is a reserved descriptor
+/// (allocated by get_unused_fd_flags, e.g. by accept(), before fd_install):
+/// /proc does not list those and neither does this walker.
+public final class TaskFiles {
+    public let kernel: Kernel
+    public let paths: VFSPath
+    let taskFiles: FieldRef
+    let fdt: FieldRef, maxFds: FieldRef, fdArray: FieldRef, openFds: FieldRef
+    let fPath: FieldRef, fInode: FieldRef, fFlags: FieldRef, fPos: FieldRef, fMode: FieldRef
+    let iMode: FieldRef, iIno: FieldRef, iSize: FieldRef
+
+    /// NR_OPEN (include/linux/fs.h): no fd table is larger; a bigger
+    /// max_fds means a corrupt table.
+    static let nrOpen = 1 << 20
+
+    public init(kernel: Kernel, paths: VFSPath? = nil) throws {
+        self.kernel = kernel
+        self.paths = try paths ?? VFSPath(kernel: kernel)
+        taskFiles = try kernel.field("struct task_struct", "files")
+        fdt = try kernel.field("struct files_struct", "fdt")
+        maxFds = try kernel.field("struct fdtable", "max_fds")
+        fdArray = try kernel.field("struct fdtable", "fd")
+        openFds = try kernel.field("struct fdtable", "open_fds")
+        fPath = try kernel.field("struct file", "f_path")
+        fInode = try kernel.field("struct file", "f_inode")
+        fFlags = try kernel.field("struct file", "f_flags")
+        fPos = try kernel.field("struct file", "f_pos")
+        fMode = try kernel.field("struct file", "f_mode")
+        iMode = try kernel.field("struct inode", "i_mode")
+        iIno = try kernel.field("struct inode", "i_ino")
+        iSize = try kernel.field("struct inode", "i_size")
+    }
+
+    /// Calls `body` with (fd, struct file *) for each installed descriptor in
+    /// fd order; `body` returns false to stop. Tasks without a files_struct
+    /// (exited, or kernel threads that dropped it) have none.
+    public func forEachOpenFile(task: UInt64, _ body: (Int, UInt64) throws -> Bool) throws {
+        let files = try kernel.readPointer(task, taskFiles)
+        guard files != 0 else { return }
+        let table = try kernel.readPointer(files, fdt)
+        guard table != 0 else { throw MemoryError.nullPointer(what: "files_struct 0x\(String(files, radix: 16)) fdt") }
+        let max = Int(try kernel.readUnsigned(table, maxFds))
+        guard max <= Self.nrOpen else {
+            throw MemoryError.typeMismatch("fdtable 0x\(String(table, radix: 16)) claims max_fds = \(max) (> NR_OPEN); the table is corrupt")
+        }
+        let fds = try kernel.readPointer(table, fdArray)
+        let bitmap = try kernel.readPointer(table, openFds)
+        guard max > 0, fds != 0, bitmap != 0 else { return }
+        let words = try kernel.read(bitmap, count: (max + 63) / 64 * 8)
+        for w in 0..<(max + 63) / 64 {
+            var bits = words.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: w * 8, as: UInt64.self) }
+            while bits != 0 {
+                let fd = w * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                guard fd < max else { return }
+                let file = try kernel.readU64(fds + UInt64(fd) * 8)
+                if file != 0 { guard try body(fd, file) else { return } }
+            }
+        }
+    }
+
+    /// All installed descriptors of `task`.
+    public func openFiles(task: UInt64) throws -> [(fd: Int, file: UInt64)] {
+        var out: [(Int, UInt64)] = []
+        try forEachOpenFile(task: task) { out.append(($0, $1)); return true }
+        return out
+    }
+
+    // MARK: Columns of one open file
+
+    public func pathRef(file: UInt64) throws -> PathRef { try paths.pathRef(at: file + fPath.offset) }
+    public func dentry(file: UInt64) throws -> UInt64 { try pathRef(file: file).dentry }
+    public func inode(file: UInt64) throws -> UInt64 { try kernel.readPointer(file, fInode) }
+    public func flags(file: UInt64) throws -> UInt64 { try kernel.readUnsigned(file, fFlags) }
+    public func mode(file: UInt64) throws -> UInt64 { try kernel.readUnsigned(file, fMode) }
+    public func position(file: UInt64) throws -> Int64 { try kernel.readSigned(file, fPos) }
+
+    /// What /proc/PID/fd's link says: the d_path of `file->f_path`.
+    public func path(file: UInt64, root: PathRef? = nil) throws -> String {
+        try paths.path(try pathRef(file: file), root: root)
+    }
+
+    public func inodeMode(file: UInt64) throws -> UInt64? {
+        let i = try inode(file: file)
+        return i == 0 ? nil : try kernel.readUnsigned(i, iMode)
+    }
+    public func inodeNumber(file: UInt64) throws -> UInt64? {
+        let i = try inode(file: file)
+        return i == 0 ? nil : try kernel.readUnsigned(i, iIno)
+    }
+    public func size(file: UInt64) throws -> Int64? {
+        let i = try inode(file: file)
+        return i == 0 ? nil : try kernel.readSigned(i, iSize)
+    }
+
+    /// The file type as crash's `files` prints it, from `i_mode & S_IFMT`
+    /// (include/uapi/linux/stat.h). Anonymous inodes carry no type bits: `UNKN`.
+    public static func typeName(mode: UInt64) -> String {
+        switch mode & 0o170000 {
+        case 0o140000: return "SOCK"
+        case 0o120000: return "LNK"
+        case 0o100000: return "REG"
+        case 0o060000: return "BLK"
+        case 0o040000: return "DIR"
+        case 0o020000: return "CHR"
+        case 0o010000: return "FIFO"
+        default: return "UNKN"
+        }
+    }
+}
