@@ -22,5 +22,16 @@ let package = Package(
             path: "Benchmarks/DumpBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "UnwindBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KdsqlSQL", package: "kdsql"),
+            ],
+            path: "Benchmarks/UnwindBenchmarks",
+            // KdsqlSQL calls SQLite; the main package links it in its executables.
+            linkerSettings: [.linkedLibrary("sqlite3")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -10,6 +10,7 @@ public enum EmbeddedDefinitions {
         ("sys.kdt", PackageResources.sys_kdt),
         ("tasks.kdt", PackageResources.tasks_kdt),
         ("introspection.kdt", PackageResources.introspection_kdt),
+        ("stack.kdt", PackageResources.stack_kdt),
         ("log.kdt", PackageResources.log_kdt),
         ("vm.kdt", PackageResources.vm_kdt),
         ("files.kdt", PackageResources.files_kdt),

@@ -9,6 +9,58 @@ enum BundledQueries {
 SELECT count(*) AS bash FROM tasks WHERE comm = 'bash';
 
 """#),
+        ("blocked_in.sql", #"""
+-- name: blocked_in
+-- description: Sleeping tasks grouped by the first function on their stack outside the scheduler and locking code (what /proc/PID/stack shows first)
+-- requires: stack_frames,tasks
+SELECT blocked_in,
+       count(*) AS tasks,
+       group_concat(DISTINCT comm) AS comms
+FROM (SELECT s.task,
+             t.comm,
+             s.function AS blocked_in,
+             row_number() OVER (PARTITION BY s.task ORDER BY s.frame) AS n
+      FROM tasks t
+      JOIN stack_frames s ON s.task = t.task
+      WHERE s.cpu IS NULL AND NOT s.in_scheduler AND s.function IS NOT NULL)
+WHERE n = 1
+GROUP BY blocked_in
+ORDER BY tasks DESC, blocked_in;
+
+"""#),
+        ("bt.sql", #"""
+-- name: bt
+-- description: Backtrace of the task that panicked, like crash's bt: frames innermost first, exception frames marked
+-- requires: stack_frames,sys
+SELECT frame,
+       kd_hex(sp) AS sp,
+       symbol,
+       module,
+       CASE WHEN is_exception_frame THEN 'exception frame (pt_regs)' ELSE '' END AS note,
+       method,
+       error
+FROM stack_frames
+WHERE task = (SELECT panic_task FROM sys)
+ORDER BY frame;
+
+"""#),
+        ("foreach_bt.sql", #"""
+-- name: foreach_bt
+-- description: Backtrace of every task, like crash's foreach bt (one row per frame)
+-- requires: stack_frames,tasks
+SELECT t.pid,
+       t.comm,
+       s.cpu,
+       s.frame,
+       kd_hex(s.sp) AS sp,
+       s.symbol,
+       s.module,
+       s.error
+FROM tasks t
+JOIN stack_frames s ON s.task = t.task
+ORDER BY t.pid, t.task, s.frame;
+
+"""#),
         ("ps.sql", #"""
 -- name: ps
 -- description: Process list like crash's ps; '>' marks the task running on each CPU

@@ -9,6 +9,8 @@ enum Registration {
         .table(TypeMembersTable.self),
         .table(SysTable.self),
         .table(TasksTable.self),
+        .table(StackFramesTable.self),
+        .table(RegistersTable.self),
         .table(LogTable.self),
         .table(PanicTable.self),
         .table(OopsTable.self),

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Shipped queries")
 struct ShippedQueriesTests {
-    static let expectedNames = ["bash_count", "ps", "sys", "tasks_by_state", "threads_per_process", "top_rss",
+    static let expectedNames = ["bash_count", "blocked_in", "bt", "foreach_bt", "ps", "sys", "tasks_by_state", "threads_per_process", "top_rss",
                                 "uninterruptible", "zombies"]
 
     @Test func bundledQueriesMatchTheQueriesFolder() throws {
@@ -71,6 +71,11 @@ struct ShippedQueriesTests {
             release TEXT, version TEXT, machine TEXT, memory_bytes INTEGER, panic TEXT, panic_pid INTEGER,
             panic_comm TEXT, panic_task INTEGER, panic_cpu INTEGER, jiffies INTEGER, kaslr_offset INTEGER,
             dump_format TEXT);
+        CREATE TABLE stack_frames (pid INTEGER, task INTEGER, cpu INTEGER, frame INTEGER, sp INTEGER, pc INTEGER,
+            function TEXT, offset INTEGER, size INTEGER, symbol TEXT, module TEXT, is_exception_frame INTEGER,
+            method TEXT, stack TEXT, error TEXT, in_scheduler INTEGER);
+        CREATE TABLE registers (pid INTEGER, task INTEGER, cpu INTEGER, frame INTEGER, name TEXT, value INTEGER,
+            source TEXT, regs_address INTEGER);
 
         """
 }

@@ -1,0 +1,58 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// `stack_frames`: one row per frame of every task's backtrace. Tasks are
+/// unwound one at a time as SQLite pulls rows.
+struct StackFramesTable: VirtualTable {
+    struct Row {
+        var unwound: UnwoundTask
+        var index: Int
+        var frame: StackFrame { unwound.trace.frames[index] }
+    }
+
+    static let name = "stack_frames"
+    static var columns: [String: Column<Row>] {
+        [
+            "pid": .integer { try $0.unwound.pid.get() },
+            "task": .address { $0.unwound.trace.task },
+            "cpu": .integer { $0.unwound.trace.cpu },
+            "frame": .integer { $0.index },
+            "sp": .address { $0.frame.sp },
+            "pc": .address { $0.frame.pc },
+            "function": .text { $0.frame.function },
+            "offset": .integer { $0.frame.offset },
+            "size": .integer { $0.frame.size },
+            "symbol": .text { $0.frame.symbol },
+            "module": .text { $0.frame.module },
+            "is_exception_frame": .bool { $0.frame.isExceptionFrame },
+            "method": .text { $0.frame.method.rawValue },
+            "stack": .text { $0.frame.stack },
+            "error": .text { $0.frame.error },
+            "in_scheduler": .bool { $0.frame.inScheduler },
+        ]
+    }
+    static var estimatedRows: Double { 10_000 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func bestIndex(_ query: IndexQuery) -> IndexPlan { BacktraceScan.plan(query, fullScanRows: Self.estimatedRows) }
+
+    func open(_ scan: Scan) throws -> Rows<Row> {
+        let backtraces = try BacktraceScan(context: context, scan: scan, table: Self.name)
+        let nextTask = try backtraces.tasks()
+        var current: UnwoundTask?
+        var index = 0
+        return Rows(next: {
+            while true {
+                if let c = current, index < c.trace.frames.count {
+                    defer { index += 1 }
+                    return Row(unwound: c, index: index)
+                }
+                guard let t = try nextTask() else { return nil }
+                current = UnwoundTask(backtraces.traces.trace(task: t), backtraces.traces)
+                index = 0
+            }
+        })
+    }
+}
