@@ -30,6 +30,10 @@ public final class Kernel {
     private var loadedTypes: (any TypeInfo)?
     var fieldCache: [FieldKey: FieldRef] = [:]
     var typeCache: [String: TypeID] = [:]
+    /// Symbol addresses already looked up: a lazy kallsyms lookup is a binary
+    /// search that decodes names, and walkers ask for the same few symbols
+    /// (init_pid_ns, runqueues, __per_cpu_offset) on every row.
+    private var addressCache: [String: UInt64] = [:]
 
     public static func open(path: String, options: Options = Options()) throws -> Kernel {
         let dump = try DumpOpener.open(path: path, cacheBytes: options.cacheBytes)
@@ -180,7 +184,11 @@ public final class Kernel {
 
     /// Runtime address of a kernel symbol, or a typed error.
     public func address(of symbol: String) throws -> UInt64 {
-        if let a = symbols.address(of: symbol) { return a }
+        if let a = addressCache[symbol] { return a }
+        if let a = symbols.address(of: symbol) {
+            addressCache[symbol] = a
+            return a
+        }
         throw DebugInfoError.unknownSymbol(symbol)
     }
 
