@@ -22,5 +22,16 @@ let package = Package(
             path: "Benchmarks/DumpBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "VMBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KdsqlSQL", package: "kdsql"),
+            ],
+            path: "Benchmarks/VMBenchmarks",
+            // KdsqlSQL calls SQLite through its API table; an executable links the library itself.
+            linkerSettings: [.linkedLibrary("sqlite3")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
