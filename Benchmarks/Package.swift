@@ -29,7 +29,17 @@ let package = Package(
                 .product(name: "KdsqlSQL", package: "kdsql"),
             ],
             path: "Benchmarks/UnwindBenchmarks",
-            // KdsqlSQL calls SQLite; the main package links it in its executables.
+            // KdsqlSQL calls SQLite through its API table; an executable links the library itself.
+            linkerSettings: [.linkedLibrary("sqlite3")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "VMBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KdsqlSQL", package: "kdsql"),
+            ],
+            path: "Benchmarks/VMBenchmarks",
             linkerSettings: [.linkedLibrary("sqlite3")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

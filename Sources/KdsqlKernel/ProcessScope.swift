@@ -8,13 +8,16 @@ import KdsqlMemory
 /// task list.
 public struct ProcessScope {
     public let tasks: Tasks
+    /// Answers a pid constraint; made once per session (see PidIndex).
+    public let index: PidIndex?
     public var pid: Int64?
     public var includeThreads: Bool
     /// Kernel threads have no mm/files of their own; skip them unless asked.
     public var includeKernelThreads: Bool
 
-    public init(tasks: Tasks, pid: Int64? = nil, includeThreads: Bool = false, includeKernelThreads: Bool = false) {
+    public init(tasks: Tasks, index: PidIndex? = nil, pid: Int64? = nil, includeThreads: Bool = false, includeKernelThreads: Bool = false) {
         self.tasks = tasks
+        self.index = index
         self.pid = pid
         self.includeThreads = includeThreads
         self.includeKernelThreads = includeKernelThreads
@@ -53,7 +56,8 @@ public struct ProcessScope {
     public func makeIterator() throws -> Iterator {
         guard let pid else { return Iterator(scope: self, walk: try tasks.makeIterator(), pending: []) }
         // WHERE pid = N: the process N (its leader), plus its threads when asked.
-        guard let task = try tasks.lookup(pid: pid).first, try tasks.tgid(task) == pid else {
+        let found = try index.map { try $0.task(pid: pid) } ?? tasks.lookup(pid: pid).first
+        guard let task = found, try tasks.tgid(task) == pid else {
             return Iterator(scope: self, walk: nil, pending: [])
         }
         return Iterator(scope: self, walk: nil, pending: includeThreads ? try tasks.threads(ofLeader: task) : [task])

@@ -36,7 +36,8 @@ import KdsqlMemory
             compared += expected.count
             matching += Set(got).intersection(expected).count
         }
-        #expect(compared == 283) // 284 truth rows minus pid 1's fd 9
+        let truthRows = try Fixtures.truthCSV(Fixtures.sysrq, "fds.csv").count
+        #expect(compared == truthRows - 1) // every truth row but pid 1's fd 9
         #expect(matching == compared, "\(matching) of \(compared) descriptors match")
     }
 

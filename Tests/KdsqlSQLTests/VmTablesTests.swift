@@ -41,7 +41,9 @@ import KdsqlSQL
         let rows = try db.query("SELECT count(*) FROM vmas WHERE pid = \(pid)")
         #expect(rows == [[.integer(Int64(truth.filter { $0["pid"] == fdholder["pid"] }.count))]])
         let walker = try db.context.cached("tasks.walker") { () -> Tasks in Issue.record("no task walker was used"); throw Missing() }
-        #expect(walker.visited == 1, "only the one process was visited")
+        let index = try db.context.cached("tasks.pidIndex") { () -> PidIndex in Issue.record("the pid was not looked up"); throw Missing() }
+        #expect(index.lookups == 1, "one IDR lookup")
+        #expect(walker.visited == 0, "no walk of the task list")
     }
 
     /// The issue's bar: a pid scan must cost at most 1/20 of the full scan.
@@ -54,7 +56,10 @@ import KdsqlSQL
         _ = try one.query("SELECT count(*) FROM vmas WHERE pid = \(pid)")
         let fullWalker = try full.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
         let oneWalker = try one.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
-        #expect(oneWalker.visited * 20 <= fullWalker.visited, "\(oneWalker.visited) vs \(fullWalker.visited) thread groups")
+        let oneIndex = try one.context.cached("tasks.pidIndex") { () -> PidIndex in throw Missing() }
+        // One IDR lookup against a walk of every thread group.
+        #expect(oneWalker.visited == 0 && oneIndex.lookups == 1)
+        #expect(fullWalker.visited >= 20, "\(fullWalker.visited) thread groups")
         let fullRows = try #require(full.context.rowsVisited["vmas"]), oneRows = try #require(one.context.rowsVisited["vmas"])
         #expect(oneRows * 20 <= fullRows, "\(oneRows) vs \(fullRows) VMAs")
     }

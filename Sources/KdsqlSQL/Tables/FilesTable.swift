@@ -53,7 +53,7 @@ struct FilesTable: VirtualTable {
         let paths = try ProcessTables.paths(context, neededBy: Self.name)
         let files = try context.cached("files.walker") { try TaskFiles(kernel: tasks.kernel, paths: paths) }
         let walkers = Walkers(tasks: tasks, files: files)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks)
+        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
         var pending: [Row] = []
         var index = 0
         return Rows(next: {

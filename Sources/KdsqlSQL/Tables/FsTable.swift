@@ -43,7 +43,7 @@ struct FsTable: VirtualTable {
         let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
         let paths = try ProcessTables.paths(context, neededBy: Self.name)
         let walkers = Walkers(tasks: tasks, paths: paths)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks)
+        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
         return Rows(next: {
             while let task = try nextTask() {
                 if let fs = try paths.rootAndCwd(task: task) {

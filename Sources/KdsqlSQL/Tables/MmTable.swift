@@ -59,7 +59,7 @@ struct MmTable: VirtualTable {
         let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
         let summary = try context.cached("mm.walker") { try MmSummary(kernel: tasks.kernel, tasks: tasks) }
         let walkers = Walkers(tasks: tasks, summary: summary)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks)
+        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
         return Rows(next: {
             while let task = try nextTask() {
                 let mm = try tasks.mm(task)

@@ -17,7 +17,7 @@ enum ProcessTables {
     }
 
     /// The tasks a scan visits, pulled one at a time.
-    static func taskRows(_ scan: Scan, tasks: Tasks) throws -> (() throws -> UInt64?) {
+    static func taskRows(_ scan: Scan, tasks: Tasks, context: ConnectionContext) throws -> (() throws -> UInt64?) {
         var includeThreads = false
         if let arg = scan.argument("include_threads") {
             guard let v = arg.int64 else { return { nil } }
@@ -28,7 +28,8 @@ enum ProcessTables {
             guard let v = p.int64 else { return { nil } }
             pid = v
         }
-        var iterator = try ProcessScope(tasks: tasks, pid: pid, includeThreads: includeThreads).makeIterator()
+        let index = pid == nil ? nil : try context.cached("tasks.pidIndex") { try PidIndex(tasks: tasks) }
+        var iterator = try ProcessScope(tasks: tasks, index: index, pid: pid, includeThreads: includeThreads).makeIterator()
         return { try iterator.next() }
     }
 

@@ -65,7 +65,7 @@ struct VmasTable: VirtualTable {
         let paths = try ProcessTables.paths(context, neededBy: Self.name)
         let maps = try context.cached("vmas.walker") { try MemoryMaps(kernel: tasks.kernel, paths: paths) }
         let walkers = Walkers(tasks: tasks, maps: maps)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks)
+        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
         var pending: [Row] = []
         var index = 0
         return Rows(next: {
