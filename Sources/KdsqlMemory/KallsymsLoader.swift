@@ -6,20 +6,25 @@ import KdsqlDebugInfo
 /// `SYMBOL(kallsyms_names)` & co. since 6.0 for exactly this) and decodes them,
 /// so the dump alone is enough to get every symbol.
 enum KallsymsLoader {
+    /// Reads kernel-image bytes before the Kernel exists (symbols are what it is waiting for).
+    static func readImage(_ va: UInt64, _ count: Int, translator: X86_64Translator, memory: PhysicalMemory) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buf in
+            while done < count {
+                let a = va &+ UInt64(done)
+                let n = min(Int(4096 - (a & 0xfff)), count - done)
+                try memory.read(physical: try translator.translate(a), into: UnsafeMutableRawBufferPointer(rebasing: buf[done..<(done + n)]))
+                done += n
+            }
+        }
+        return bytes
+    }
+
     /// Lazy lookups where the layout allows them, else a full decode.
     static func load(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> any SymbolTable {
         func read(_ va: UInt64, _ count: Int) throws -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            var done = 0
-            try bytes.withUnsafeMutableBytes { buf in
-                while done < count {
-                    let a = va &+ UInt64(done)
-                    let n = min(Int(4096 - (a & 0xfff)), count - done)
-                    try memory.read(physical: try translator.translate(a), into: UnsafeMutableRawBufferPointer(rebasing: buf[done..<(done + n)]))
-                    done += n
-                }
-            }
-            return bytes
+            try readImage(va, count, translator: translator, memory: memory)
         }
         let full = { try loadFull(vmcoreinfo: info, translator: translator, memory: memory) }
         guard let names = info.symbol("kallsyms_names"), let tokenTable = info.symbol("kallsyms_token_table"),
@@ -50,17 +55,7 @@ enum KallsymsLoader {
             return a
         }
         func read(_ va: UInt64, _ count: Int) throws -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            var done = 0
-            try bytes.withUnsafeMutableBytes { buf in
-                while done < count {
-                    let a = va &+ UInt64(done)
-                    let n = min(Int(4096 - (a & 0xfff)), count - done)
-                    try memory.read(physical: try translator.translate(a), into: UnsafeMutableRawBufferPointer(rebasing: buf[done..<(done + n)]))
-                    done += n
-                }
-            }
-            return bytes
+            try readImage(va, count, translator: translator, memory: memory)
         }
         let namesAddr = try sym("kallsyms_names")
         let tokenTableAddr = try sym("kallsyms_token_table")

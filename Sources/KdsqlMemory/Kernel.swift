@@ -13,10 +13,14 @@ public final class Kernel {
         public var systemMapPath: String?
         public var vmlinuxPath: String?
         public var cacheBytes: Int
-        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20) {
+        /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
+        public var btfCacheDirectory: String?
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20,
+                    btfCacheDirectory: String? = nil) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
             self.cacheBytes = cacheBytes
+            self.btfCacheDirectory = btfCacheDirectory
         }
     }
 
@@ -27,6 +31,9 @@ public final class Kernel {
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
     public let kaslrOffset: UInt64
+    let btfCacheDirectory: String?
+    /// True when the types came from the local BTF copy (for tests and stats).
+    public private(set) var typesFromCache = false
     private var loadedTypes: (any TypeInfo)?
     var fieldCache: [FieldKey: FieldRef] = [:]
     var typeCache: [String: TypeID] = [:]
@@ -42,6 +49,7 @@ public final class Kernel {
 
     public init(dump: any DumpFile, options: Options = Options()) throws {
         self.dump = dump
+        self.btfCacheDirectory = options.btfCacheDirectory
         guard let text = dump.vmcoreinfo else {
             throw MemoryError.missing("the dump has no VMCOREINFO note, so kdsql cannot locate the kernel (dumps made by QEMU need `-device vmcoreinfo`)")
         }
@@ -89,18 +97,34 @@ public final class Kernel {
               stop - start < 512 << 20 else {
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
         }
+        let bytes = try btfBytes(start: start, count: Int(stop - start))
+        let btf = try BTFTypeInfo(bytes: bytes)
+        loadedTypes = btf
+        return btf
+    }
+
+    /// The BTF blob: from the local copy of this build's BTF when it matches
+    /// the dump (BTFCache), else read out of the dump and remembered.
+    private func btfBytes(start: UInt64, count: Int) throws -> [UInt8] {
+        let cache = BTFCache(buildID: vmcoreinfo.buildID, directory: btfCacheDirectory)
+        let page = min(4096, count)
+        if let cached = cache.load(count: count),
+           let head = try? read(start, count: page), head[...] == cached[0..<page],
+           let tail = try? read(start + UInt64(count - page), count: page), tail[...] == cached[(count - page)...] {
+            typesFromCache = true
+            return cached
+        }
         // The blob sits in the kernel image, which is physically contiguous:
         // one bulk read (decompressed on every core) instead of 1000 page reads.
-        var bytes = [UInt8](repeating: 0, count: Int(stop - start))
+        var bytes = [UInt8](repeating: 0, count: count)
         let physical = try translator.translate(start)
-        if try translator.translate(stop - 1) == physical + (stop - 1 - start) {
+        if try translator.translate(start + UInt64(count) - 1) == physical + UInt64(count) - 1 {
             try bytes.withUnsafeMutableBytes { try dump.readBulk(physical: physical, into: $0) }
         } else {
             try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }
         }
-        let btf = try BTFTypeInfo(bytes: bytes)
-        loadedTypes = btf
-        return btf
+        cache.store(bytes)
+        return bytes
     }
 
     // MARK: Virtual memory
