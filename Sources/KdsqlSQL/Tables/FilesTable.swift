@@ -54,17 +54,9 @@ struct FilesTable: VirtualTable {
         let files = try context.cached("files.walker") { try TaskFiles(kernel: tasks.kernel, paths: paths) }
         let walkers = Walkers(tasks: tasks, files: files)
         let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        var pending: [Row] = []
-        var index = 0
-        return Rows(next: {
-            while index >= pending.count {
-                guard let task = try nextTask() else { return nil }
-                let pid = try tasks.tgid(task)
-                pending = try files.openFiles(task: task).map { Row(pid: pid, task: task, fd: $0.fd, file: $0.file, walkers: walkers) }
-                index = 0
-            }
-            index += 1
-            return pending[index - 1]
-        })
+        return Rows(flattening: nextTask) { task in
+            let pid = try tasks.tgid(task)
+            return try files.openFiles(task: task).map { Row(pid: pid, task: task, fd: $0.fd, file: $0.file, walkers: walkers) }
+        }
     }
 }

@@ -66,18 +66,10 @@ struct VmasTable: VirtualTable {
         let maps = try context.cached("vmas.walker") { try MemoryMaps(kernel: tasks.kernel, paths: paths) }
         let walkers = Walkers(tasks: tasks, maps: maps)
         let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        var pending: [Row] = []
-        var index = 0
-        return Rows(next: {
-            while index >= pending.count {
-                guard let task = try nextTask() else { return nil }
-                let mm = try tasks.mm(task)
-                let pid = try tasks.tgid(task)
-                pending = try maps.vmas(mm: mm).map { Row(pid: pid, task: task, mm: mm, vma: $0, walkers: walkers) }
-                index = 0
-            }
-            index += 1
-            return pending[index - 1]
-        })
+        return Rows(flattening: nextTask) { task in
+            let mm = try tasks.mm(task)
+            let pid = try tasks.tgid(task)
+            return try maps.vmas(mm: mm).map { Row(pid: pid, task: task, mm: mm, vma: $0, walkers: walkers) }
+        }
     }
 }

@@ -61,5 +61,22 @@ public struct Rows<Row> {
         self.next = { iterator.next() }
     }
 
+    /// Rows produced a group at a time (each task's VMAs, each task's open
+    /// files): `expand` runs only when the previous group is used up, so a
+    /// LIMIT still stops the walk after the group it needed.
+    public init<Item>(flattening nextItem: @escaping () throws -> Item?, _ expand: @escaping (Item) throws -> [Row]) {
+        var pending: [Row] = []
+        var index = 0
+        self.next = {
+            while index >= pending.count {
+                guard let item = try nextItem() else { return nil }
+                pending = try expand(item)
+                index = 0
+            }
+            index += 1
+            return pending[index - 1]
+        }
+    }
+
     public static var empty: Rows { Rows(next: { nil }) }
 }
