@@ -61,8 +61,11 @@ import KdsqlMemory
     @Test func theCrasherIsActiveOnItsCPU() throws {
         let tasks = try Self.open()
         let active = try tasks.activeTasks()
-        let crasher = try #require(try tasks.lookup(pid: 212).first)
-        #expect(active[1] == crasher)
+        let crash = try CrashRecord(set: Fixtures.sysrq)
+        let crasherPid = try #require(crash.crasherPid)
+        let panicCPU = try #require(crash.panicCPU)
+        let crasher = try #require(try tasks.lookup(pid: crasherPid).first)
+        #expect(active[panicCPU] == crasher)
         #expect(try tasks.comm(crasher) == "bash")
         #expect(try tasks.stateCode(crasher) == "RU")
     }
