@@ -10,12 +10,15 @@ import KdsqlMemory
     @Test(arguments: Fixtures.sysrqDumps)
     func theCrashingBashIsCurrentOnCPU1(file: String) throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
+        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let panicCPU = try #require(facts.panicCPU)
+        let panicPID = Int64(try #require(facts.panicPID))
         let rq = try RunQueues(kernel: kernel)
-        let cpu1 = try rq.entries(cpu: 1)
+        let cpu1 = try rq.entries(cpu: panicCPU)
         let current = try #require(cpu1.first)
         #expect(current.isCurrent)
-        #expect(current.pid == 212)
-        #expect(current.comm == "bash")
+        #expect(current.pid == panicPID)
+        #expect(current.comm == facts.panicComm)
         #expect(current.schedClass == "fair")
         #expect(current.vruntime != nil)
         #expect(cpu1.filter(\.isCurrent).count == 1)
@@ -23,8 +26,11 @@ import KdsqlMemory
 
     @Test func theOopsingInsmodIsCurrentOnCPU0() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.oops, "vmcore-mdf-d31-zlib.kdump"))
-        let current = try #require(try RunQueues(kernel: kernel).entries(cpu: 0).first { $0.isCurrent })
-        #expect(current.pid == 213)
+        let facts = try CrashFacts.load(Fixtures.oops)
+        let oopsCPU = try #require(facts["oops_cpu"].flatMap { Int($0) })
+        let oopsPID = Int64(try #require(facts["oops_pid"].flatMap { Int($0) }))
+        let current = try #require(try RunQueues(kernel: kernel).entries(cpu: oopsCPU).first { $0.isCurrent })
+        #expect(current.pid == oopsPID)
         #expect(current.comm == "insmod")
     }
 
@@ -67,12 +73,16 @@ import KdsqlMemory
     @Test func cpusShowTheCrasherTheOnlineMaskAndClocksAtThePanic() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
         let tasks = try Tasks(kernel: kernel)
+        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let panicCPU = try #require(facts.panicCPU)
+        let panicUptime = try #require(facts.panicUptime)
+        let panicPID = Int64(try #require(facts.panicPID))
         let cpus = try RunQueues(kernel: kernel, tasks: tasks).cpus()
         #expect(cpus.map(\.cpu) == [0, 1])
-        #expect(cpus.map(\.isOnline) == [false, true])
-        #expect(try tasks.pid(cpus[1].current) == 212)
+        #expect(cpus.map(\.isOnline) == [0, 1].map { $0 == panicCPU })
+        #expect(try tasks.pid(cpus[panicCPU].current) == panicPID)
         #expect(try tasks.comm(cpus[0].idle) == "swapper/0")
         #expect(try tasks.comm(cpus[1].idle) == "swapper/1")
-        for c in cpus { #expect(abs(Double(c.clock) / 1e9 - 11.120891) < 0.5, "CPU \(c.cpu) clock \(c.clock)") }
+        for c in cpus { #expect(abs(Double(c.clock) / 1e9 - panicUptime) < 0.5, "CPU \(c.cpu) clock \(c.clock)") }
     }
 }

@@ -72,7 +72,8 @@ struct SleepTruth {
         let (kernel, hr) = try Self.open()
         let tasks = try Tasks(kernel: kernel)
         let sleeps = try SleepTruth.all()
-        #expect(sleeps.count == 41)
+        // The count differs per generated run; the truth's own list is the expectation.
+        #expect(!sleeps.isEmpty)
         var byPid: [Int64: [HRTimer]] = [:]
         for t in try hr.all() {
             if let task = hr.sleeper(t) { byPid[try tasks.pid(task), default: []].append(t) }
@@ -95,7 +96,11 @@ struct SleepTruth {
     func wakeupTimersOfTimerListAreQueuedWithTheSameExpiries(file: String) throws {
         let (kernel, hr) = try Self.open(file)
         let truth = try TimerListTruth().entries.filter { $0.function == "hrtimer_wakeup" }
-        #expect(truth.count == 41)
+        // A generated run's timer_list may have been captured before every
+        // sleeper had queued its timer, so it can list fewer than tasks.csv
+        // has sleep processes: check every timer truth has, and that it has some.
+        #expect(!truth.isEmpty)
+        #expect(truth.count <= (try SleepTruth.all()).count)
         let dump = Set(try hr.all().map {
             TimerListTruth.Entry(cpu: $0.cpu, function: kernel.symbols.describe($0.function) ?? "", soft: $0.softExpires, hard: $0.expires)
         })
@@ -107,7 +112,7 @@ struct SleepTruth {
     @Test func eachBaseListsItsTimersInExpiryOrder() throws {
         let (_, hr) = try Self.open()
         let timers = try hr.all()
-        #expect(timers.count >= 41)
+        #expect(timers.count >= (try SleepTruth.all()).count)
         for (a, b) in zip(timers, timers.dropFirst()) where a.cpu == b.cpu && a.clockBase == b.clockBase {
             #expect(a.expires <= b.expires)
         }
@@ -125,12 +130,13 @@ struct SleepTruth {
 
     /// expires_in is measured from the timekeeper's monotonic clock, which is
     /// after the truth capture (timer_list's "now at") and not after the panic
-    /// (11.120891 s, README).
+    /// (truth/crash.txt panic_uptime).
     @Test func monotonicNowLiesBetweenTheTruthSnapshotAndThePanic() throws {
         let (_, hr) = try Self.open()
         let now = try #require(hr.monotonicNow)
         #expect(now > (try TimerListTruth().now))
-        #expect(now <= 11_120_891_000)
+        let panicUptime = try #require(try CrashFacts.load(Fixtures.sysrq).panicUptime)
+        #expect(Double(now) <= panicUptime * 1e9)
         for t in try hr.all() { #expect(t.expiresIn == t.expires - now - (try hr.offset(cpu: t.cpu, base: try #require(hr.baseNames.first { $0.value == t.clockBase }?.key)))) }
     }
 }

@@ -14,8 +14,10 @@ struct SchedTablesTests {
     @Test(arguments: Fixtures.sysrqDumps)
     func runqueuesShowTheCrasherCurrentOnCPU1(file: String) throws {
         let db = try Self.database(file)
-        #expect(try db.query("SELECT pid, comm, class FROM runqueues WHERE cpu = 1 AND is_current")
-                == [[.integer(212), .text("bash"), .text("fair")]])
+        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPID), comm = try #require(facts.panicComm)
+        #expect(try db.query("SELECT pid, comm, class FROM runqueues WHERE cpu = \(cpu) AND is_current")
+                == [[.integer(Int64(pid)), .text(comm), .text("fair")]])
     }
 
     /// Each CPU has exactly one current row and it agrees with `tasks.is_active`.
@@ -29,8 +31,11 @@ struct SchedTablesTests {
 
     @Test func cpusShowThePanickingCPUOnlineRunningTheCrasher() throws {
         let db = try Self.database()
-        #expect(try db.query("SELECT pid, comm, is_online FROM cpus WHERE cpu = 1") == [[.integer(212), .text("bash"), .integer(1)]])
-        #expect(try db.query("SELECT is_online FROM cpus WHERE cpu = 0") == [[.integer(0)]])
+        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPID), comm = try #require(facts.panicComm)
+        #expect(try db.query("SELECT pid, comm, is_online FROM cpus WHERE cpu = \(cpu)")
+                == [[.integer(Int64(pid)), .text(comm), .integer(1)]])
+        #expect(try db.query("SELECT is_online FROM cpus WHERE cpu = \(1 - cpu)") == [[.integer(0)]])
         // nr_running counts the queued non-idle tasks (add_nr_running()).
         #expect(try db.query("""
             SELECT count(*) FROM cpus c WHERE c.nr_running !=
