@@ -43,10 +43,13 @@ import KdsqlSQL
 
     @Test func wherePidUnwindsOnlyThatTask() throws {
         let db = try Self.database()
-        let rows = try db.query("SELECT frame, function FROM stack_frames WHERE pid = 105 ORDER BY frame")
+        let facts = try PanicFacts(Fixtures.sysrq)
+        let pid = try facts.sleepingUserPid()
+        let rows = try db.query("SELECT frame, function FROM stack_frames WHERE pid = \(pid) ORDER BY frame")
         #expect(try Self.traces(db).tasksUnwound == 1)
-        // /proc/105/stack's frames appear in order (the scheduler frames between them).
-        let truth = try Fixtures.truthCSV(Fixtures.sysrq, "stacks.csv").filter { $0["pid"] == "105" }.map { $0["function"]! }
+        // /proc/PID/stack's frames appear in order (the scheduler frames between them).
+        let truth = facts.procStack(pid: pid).map(\.function)
+        #expect(!truth.isEmpty)
         let mine = rows.compactMap { $0[1].string }
         #expect(mine.filter(truth.contains) == truth)
     }
