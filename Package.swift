@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         .testTarget(name: "KdsqlDumpTests", dependencies: ["KdsqlDump", "FixtureSupport"]),
         .testTarget(name: "KdsqlDebugInfoTests", dependencies: ["KdsqlDebugInfo", "FixtureSupport"]),
-        .testTarget(name: "KdsqlMemoryTests", dependencies: ["KdsqlMemory", "FixtureSupport"]),
+        .testTarget(name: "KdsqlMemoryTests", dependencies: ["KdsqlMemory", "KdsqlKernel", "FixtureSupport"]),
         .testTarget(name: "KdsqlKernelTests", dependencies: ["KdsqlKernel", "FixtureSupport"]),
         .testTarget(name: "KdsqlSQLTests", dependencies: ["KdsqlSQL", "FixtureSupport"], linkerSettings: sqliteLink),
         .testTarget(name: "KdsqlCLITests", dependencies: ["KdsqlCLI", "FixtureSupport"], linkerSettings: sqliteLink),

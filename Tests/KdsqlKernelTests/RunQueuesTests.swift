@@ -3,28 +3,30 @@ import FixtureSupport
 import KdsqlMemory
 @testable import KdsqlKernel
 
-/// Run queues against the crash the README describes (bash pid 212 panicking
-/// on CPU 1; insmod pid 213 oopsing on CPU 0 in the Oops fixture) and against
-/// the task list's own on_rq/cpu fields.
+/// Run queues against the crash each fixture's truth/crash.txt describes (bash
+/// panicking in the sysrq set; insmod oopsing in the Oops set; pids and CPUs
+/// differ per run) and against the task list's own on_rq/cpu fields.
 @Suite struct RunQueuesTests {
     @Test(arguments: Fixtures.sysrqDumps)
-    func theCrashingBashIsCurrentOnCPU1(file: String) throws {
+    func theCrashingBashIsCurrentOnThePanickingCPU(file: String) throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
         let rq = try RunQueues(kernel: kernel)
-        let cpu1 = try rq.entries(cpu: 1)
+        let facts = try TruthFacts.of(Fixtures.sysrq)
+        let cpu1 = try rq.entries(cpu: facts.panicCPU)
         let current = try #require(cpu1.first)
         #expect(current.isCurrent)
-        #expect(current.pid == 212)
+        #expect(current.pid == facts.panicPid)
         #expect(current.comm == "bash")
         #expect(current.schedClass == "fair")
         #expect(current.vruntime != nil)
         #expect(cpu1.filter(\.isCurrent).count == 1)
     }
 
-    @Test func theOopsingInsmodIsCurrentOnCPU0() throws {
+    @Test func theOopsingInsmodIsCurrentOnTheOopsingCPU() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.oops, "vmcore-mdf-d31-zlib.kdump"))
-        let current = try #require(try RunQueues(kernel: kernel).entries(cpu: 0).first { $0.isCurrent })
-        #expect(current.pid == 213)
+        let facts = try TruthFacts.of(Fixtures.oops)
+        let current = try #require(try RunQueues(kernel: kernel).entries(cpu: facts.panicCPU).first { $0.isCurrent })
+        #expect(current.pid == facts.panicPid)
         #expect(current.comm == "insmod")
     }
 
@@ -68,11 +70,15 @@ import KdsqlMemory
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
         let tasks = try Tasks(kernel: kernel)
         let cpus = try RunQueues(kernel: kernel, tasks: tasks).cpus()
+        // truth/crash.txt of this run: the panicking CPU, its pid and the panic uptime.
+        let facts = try TruthFacts.of(Fixtures.sysrq)
+        let panicUptime = try #require(facts.values["panic_uptime"].flatMap(Double.init))
         #expect(cpus.map(\.cpu) == [0, 1])
-        #expect(cpus.map(\.isOnline) == [false, true])
-        #expect(try tasks.pid(cpus[1].current) == 212)
+        #expect(cpus.map(\.isOnline) == [0, 1].map { $0 == facts.panicCPU })
+        let panicking = try #require(cpus.first { $0.cpu == facts.panicCPU })
+        #expect(try tasks.pid(panicking.current) == facts.panicPid)
         #expect(try tasks.comm(cpus[0].idle) == "swapper/0")
         #expect(try tasks.comm(cpus[1].idle) == "swapper/1")
-        for c in cpus { #expect(abs(Double(c.clock) / 1e9 - 11.120891) < 0.5, "CPU \(c.cpu) clock \(c.clock)") }
+        for c in cpus { #expect(abs(Double(c.clock) / 1e9 - panicUptime) < 0.5, "CPU \(c.cpu) clock \(c.clock)") }
     }
 }

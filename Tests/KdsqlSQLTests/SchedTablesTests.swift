@@ -3,8 +3,8 @@ import FixtureSupport
 import KdsqlMemory
 import KdsqlSQL
 
-/// `runqueues` and `cpus` through SQL, against the README's crash facts:
-/// bash pid 212 panicked on CPU 1; panic() took the other CPU offline.
+/// `runqueues` and `cpus` through SQL, against the fixture's truth/crash.txt:
+/// bash (panic_pid) panicked on panic_cpu; panic() took the other CPU offline.
 @Suite("runqueues and cpus tables")
 struct SchedTablesTests {
     static func database(_ file: String = "vmcore-mdf-d31-zlib.kdump") throws -> KdsqlDatabase {
@@ -12,10 +12,11 @@ struct SchedTablesTests {
     }
 
     @Test(arguments: Fixtures.sysrqDumps)
-    func runqueuesShowTheCrasherCurrentOnCPU1(file: String) throws {
+    func runqueuesShowTheCrasherCurrentOnThePanickingCPU(file: String) throws {
         let db = try Self.database(file)
-        #expect(try db.query("SELECT pid, comm, class FROM runqueues WHERE cpu = 1 AND is_current")
-                == [[.integer(212), .text("bash"), .text("fair")]])
+        let facts = try TruthFacts.of(Fixtures.sysrq)
+        #expect(try db.query("SELECT pid, comm, class FROM runqueues WHERE cpu = \(facts.panicCPU) AND is_current")
+                == [[.integer(facts.panicPid), .text("bash"), .text("fair")]])
     }
 
     /// Each CPU has exactly one current row and it agrees with `tasks.is_active`.
@@ -29,8 +30,11 @@ struct SchedTablesTests {
 
     @Test func cpusShowThePanickingCPUOnlineRunningTheCrasher() throws {
         let db = try Self.database()
-        #expect(try db.query("SELECT pid, comm, is_online FROM cpus WHERE cpu = 1") == [[.integer(212), .text("bash"), .integer(1)]])
-        #expect(try db.query("SELECT is_online FROM cpus WHERE cpu = 0") == [[.integer(0)]])
+        // truth/crash.txt of this run says which CPU panicked and which pid it ran.
+        let facts = try TruthFacts.of(Fixtures.sysrq)
+        let other = 1 - facts.panicCPU  // two CPUs (README: -smp 2)
+        #expect(try db.query("SELECT pid, comm, is_online FROM cpus WHERE cpu = \(facts.panicCPU)") == [[.integer(facts.panicPid), .text("bash"), .integer(1)]])
+        #expect(try db.query("SELECT is_online FROM cpus WHERE cpu = \(other)") == [[.integer(0)]])
         // nr_running counts the queued non-idle tasks (add_nr_running()).
         #expect(try db.query("""
             SELECT count(*) FROM cpus c WHERE c.nr_running !=
