@@ -60,7 +60,8 @@ struct KmsgRecord {
         #expect(log.format == .ringBuffer)
         let bySeq = Dictionary(log.records.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
         let truth = KmsgRecord.parse(try Fixtures.truth(Fixtures.sysrq, "kmsg.txt"))
-        #expect(truth.count == 347)
+        // The record count differs on every generated run; the truth itself says how many.
+        #expect(truth.count > 100, "truth/kmsg.txt has too few records to be a boot log")
         var matching = 0
         for t in truth {
             let r = try #require(bySeq[t.seq], "seq \(t.seq) missing")
@@ -116,7 +117,9 @@ extension KernelLogTests {
             #expect(a == b)
             if a == b { matching += 1 }
         }
-        #expect(matching == 350)
+        // Every truth line must match (the count comes from this fixture's dmesg.txt, not one run).
+        #expect(truth.count > 100)
+        #expect(matching == truth.count)
     }
 
     /// Records written after the truth snapshot are the console's last lines:
@@ -150,7 +153,8 @@ extension KernelLogTests {
         let clock = ContinuousClock()
         var count = 0
         let elapsed = try clock.measure { count = try KernelLog(kernel: kernel).records.count }
-        #expect(count > 347)
+        // More records than the snapshot: the panic lines were logged after it.
+        #expect(count > KmsgRecord.parse(try Fixtures.truth(Fixtures.sysrq, "kmsg.txt")).count)
         #expect(elapsed < .seconds(1))
     }
 }

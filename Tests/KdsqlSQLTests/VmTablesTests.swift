@@ -77,8 +77,12 @@ import KdsqlSQL
 
     @Test func vmaKindsFollowTheProcMarkers() throws {
         let db = try Self.database()
-        let rows = try db.query("SELECT kind, count(*) FROM vmas WHERE pid <> 212 AND pid <> 1 GROUP BY kind ORDER BY kind")
+        // Pid 1 changed after the snapshot and the crasher is not in it (README caveats); the
+        // crasher's pid is this run's, from truth/crash.txt.
+        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let rows = try db.query("SELECT kind, count(*) FROM vmas WHERE pid <> \(crasher) AND pid <> 1 GROUP BY kind ORDER BY kind")
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "maps.csv").filter { $0["pid"] != "1" }
+        #expect(truth.count > 100)
         func n(_ f: ([String: String]) -> Bool) -> SQLValue { .integer(Int64(truth.filter(f).count)) }
         #expect(rows == [
             [.text("anon"), n { $0["path"] == "" }],
@@ -92,12 +96,15 @@ import KdsqlSQL
     @Test func mmSizesEqualProcStatusForEveryProcess() throws {
         let db = try Self.database()
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").filter { $0["is_kthread"] == "0" && $0["pid"] == $0["tgid"] && $0["pid"] != "1" }
-        let got = try db.query("SELECT pid, total_vm_kb, rss_kb, rss_file_kb + rss_anon_kb + rss_shmem_kb FROM mm WHERE pid NOT IN (1, 212) ORDER BY pid")
+        // Pid 1 changed after the snapshot and the crasher is not in it (README caveats).
+        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let got = try db.query("SELECT pid, total_vm_kb, rss_kb, rss_file_kb + rss_anon_kb + rss_shmem_kb FROM mm WHERE pid NOT IN (1, \(crasher)) ORDER BY pid")
         let want: [[SQLValue]] = truth.map { r in
             [.integer(Int64(r["pid"]!)!), .integer(Int64(r["vsz_kb"]!)!), .integer(Int64(r["rss_kb"]!)!), .integer(Int64(r["rss_kb"]!)!)]
         }.sorted { $0[0].int64! < $1[0].int64! }
         #expect(got == want)
-        #expect(want.count == 89)
+        // Every truth user process but pid 1; the count is this run's (the scenario starts ~89).
+        #expect(want.count > 80)
     }
 
     @Test func mapCountEqualsTheNumberOfVmaRows() throws {
