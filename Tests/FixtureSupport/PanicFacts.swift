@@ -19,12 +19,7 @@ public struct PanicFacts: Sendable {
     }
 
     public init(_ set: String) throws {
-        var crash: [String: String] = [:]
-        for line in try Fixtures.truth(set, "crash.txt").split(whereSeparator: \.isNewline) {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            crash[String(line[..<eq])] = String(line[line.index(after: eq)...])
-        }
-        self.crash = crash
+        crash = try CrashRecord(set: set).values
         tasks = try Fixtures.truthCSV(set, "tasks.csv")
         stacks = try Fixtures.truthCSV(set, "stacks.csv")
         cpus = try Fixtures.truth(set, "cpu-registers.txt").split(whereSeparator: \.isNewline)

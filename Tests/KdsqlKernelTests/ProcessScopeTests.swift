@@ -14,7 +14,7 @@ import KdsqlMemory
         let pids = try ProcessScope(tasks: tasks).all().map { try tasks.pid($0) }
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").filter { $0["is_kthread"] == "0" && $0["pid"] == $0["tgid"] }
         // The README: the crasher (truth/crash.txt's crasher_pid) is the one user process not in the snapshot.
-        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let crasher = try #require(try CrashRecord(set: Fixtures.sysrq).crasherPid)
         #expect(!truth.contains { $0["pid"] == String(crasher) })
         #expect(truth.count > 10)
         #expect(Set(pids) == Set(truth.map { Int64($0["pid"]!)! } + [crasher]))

@@ -10,9 +10,9 @@ import KdsqlMemory
     @Test(arguments: Fixtures.sysrqDumps)
     func theCrashingBashIsCurrentOnCPU1(file: String) throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
-        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let facts = try CrashRecord(set: Fixtures.sysrq)
         let panicCPU = try #require(facts.panicCPU)
-        let panicPID = Int64(try #require(facts.panicPID))
+        let panicPID = try #require(facts.panicPid)
         let rq = try RunQueues(kernel: kernel)
         let cpu1 = try rq.entries(cpu: panicCPU)
         let current = try #require(cpu1.first)
@@ -26,9 +26,9 @@ import KdsqlMemory
 
     @Test func theOopsingInsmodIsCurrentOnCPU0() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.oops, "vmcore-mdf-d31-zlib.kdump"))
-        let facts = try CrashFacts.load(Fixtures.oops)
-        let oopsCPU = try #require(facts["oops_cpu"].flatMap { Int($0) })
-        let oopsPID = Int64(try #require(facts["oops_pid"].flatMap { Int($0) }))
+        let facts = try CrashRecord(set: Fixtures.oops)
+        let oopsCPU = try #require(facts.panicCPU)
+        let oopsPID = try #require(facts.panicPid)
         let current = try #require(try RunQueues(kernel: kernel).entries(cpu: oopsCPU).first { $0.isCurrent })
         #expect(current.pid == oopsPID)
         #expect(current.comm == "insmod")
@@ -73,10 +73,10 @@ import KdsqlMemory
     @Test func cpusShowTheCrasherTheOnlineMaskAndClocksAtThePanic() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
         let tasks = try Tasks(kernel: kernel)
-        let facts = try CrashFacts.load(Fixtures.sysrq)
+        let facts = try CrashRecord(set: Fixtures.sysrq)
         let panicCPU = try #require(facts.panicCPU)
         let panicUptime = try #require(facts.panicUptime)
-        let panicPID = Int64(try #require(facts.panicPID))
+        let panicPID = try #require(facts.panicPid)
         let cpus = try RunQueues(kernel: kernel, tasks: tasks).cpus()
         #expect(cpus.map(\.cpu) == [0, 1])
         #expect(cpus.map(\.isOnline) == [0, 1].map { $0 == panicCPU })

@@ -135,7 +135,7 @@ struct SleepTruth {
         let (_, hr) = try Self.open()
         let now = try #require(hr.monotonicNow)
         #expect(now > (try TimerListTruth().now))
-        let panicUptime = try #require(try CrashFacts.load(Fixtures.sysrq).panicUptime)
+        let panicUptime = try #require(try CrashRecord(set: Fixtures.sysrq).panicUptime)
         #expect(Double(now) <= panicUptime * 1e9)
         for t in try hr.all() { #expect(t.expiresIn == t.expires - now - (try hr.offset(cpu: t.cpu, base: try #require(hr.baseNames.first { $0.value == t.clockBase }?.key)))) }
     }

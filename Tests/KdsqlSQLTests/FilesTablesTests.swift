@@ -21,7 +21,7 @@ import KdsqlSQL
             .sorted { ($0[0].int64!, $0[1].int64!) < ($1[0].int64!, $1[1].int64!) }
         // The crasher started after the snapshot, so it is not in fds.csv (README caveat); its pid
         // is this run's, from truth/crash.txt.
-        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let crasher = try #require(try CrashRecord(set: Fixtures.sysrq).crasherPid)
         #expect(try db.query("SELECT count(*) FROM files WHERE pid = \(crasher)").first?[0].int64 ?? 0 > 0,
                 "the crasher has descriptors in the dump")
         let got = try db.query("SELECT pid, fd, path FROM files WHERE pid <> \(crasher) ORDER BY pid, fd")

@@ -87,12 +87,14 @@ struct KernelTablesTests {
     @Test func sysNamesThePanickingTask() throws {
         let db = try Self.database()
         // truth/crash.txt of this run: panic CPU, panic pid/comm and KASLR offset differ per run.
-        let facts = try TruthFacts.of(Fixtures.sysrq)
-        let comm = try #require(facts.values["panic_comm"])
+        let facts = try CrashRecord(set: Fixtures.sysrq)
+        let comm = try #require(facts.panicComm)
+        let panicCPU = try #require(facts.panicCPU), panicPid = try #require(facts.panicPid)
+        let kernelOffset = try #require(facts.kernelOffset)
         let rows = try db.query("SELECT panic_cpu, panic_pid, panic_comm, kd_hex(kaslr_offset), nodename, cpus FROM sys")
-        #expect(rows == [[.integer(Int64(facts.panicCPU)), .integer(facts.panicPid), .text(comm),
-                          .text(HexText.of(facts.kernelOffset)), .text("kdsql-fixture"), .integer(2)]])
-        #expect(try db.query("SELECT pid FROM tasks WHERE task = (SELECT panic_task FROM sys)") == [[.integer(facts.panicPid)]])
+        #expect(rows == [[.integer(Int64(panicCPU)), .integer(panicPid), .text(comm),
+                          .text(HexText.of(kernelOffset)), .text("kdsql-fixture"), .integer(2)]])
+        #expect(try db.query("SELECT pid FROM tasks WHERE task = (SELECT panic_task FROM sys)") == [[.integer(panicPid)]])
         // sys.tasks counts every task in the dump, one idle task per CPU included.
         let total = try #require(try db.query("SELECT tasks FROM sys").first?.first?.int64)
         #expect(try db.query("SELECT count(*) FROM tasks") == [[.integer(total)]])

@@ -14,8 +14,8 @@ struct SchedTablesTests {
     @Test(arguments: Fixtures.sysrqDumps)
     func runqueuesShowTheCrasherCurrentOnCPU1(file: String) throws {
         let db = try Self.database(file)
-        let facts = try CrashFacts.load(Fixtures.sysrq)
-        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPID), comm = try #require(facts.panicComm)
+        let facts = try CrashRecord(set: Fixtures.sysrq)
+        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPid), comm = try #require(facts.panicComm)
         #expect(try db.query("SELECT pid, comm, class FROM runqueues WHERE cpu = \(cpu) AND is_current")
                 == [[.integer(Int64(pid)), .text(comm), .text("fair")]])
     }
@@ -31,8 +31,8 @@ struct SchedTablesTests {
 
     @Test func cpusShowThePanickingCPUOnlineRunningTheCrasher() throws {
         let db = try Self.database()
-        let facts = try CrashFacts.load(Fixtures.sysrq)
-        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPID), comm = try #require(facts.panicComm)
+        let facts = try CrashRecord(set: Fixtures.sysrq)
+        let cpu = try #require(facts.panicCPU), pid = try #require(facts.panicPid), comm = try #require(facts.panicComm)
         #expect(try db.query("SELECT pid, comm, is_online FROM cpus WHERE cpu = \(cpu)")
                 == [[.integer(Int64(pid)), .text(comm), .integer(1)]])
         #expect(try db.query("SELECT is_online FROM cpus WHERE cpu = \(1 - cpu)") == [[.integer(0)]])

@@ -79,7 +79,7 @@ import KdsqlSQL
         let db = try Self.database()
         // Pid 1 changed after the snapshot and the crasher is not in it (README caveats); the
         // crasher's pid is this run's, from truth/crash.txt.
-        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let crasher = try #require(try CrashRecord(set: Fixtures.sysrq).crasherPid)
         let rows = try db.query("SELECT kind, count(*) FROM vmas WHERE pid <> \(crasher) AND pid <> 1 GROUP BY kind ORDER BY kind")
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "maps.csv").filter { $0["pid"] != "1" }
         #expect(truth.count > 100)
@@ -97,7 +97,7 @@ import KdsqlSQL
         let db = try Self.database()
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").filter { $0["is_kthread"] == "0" && $0["pid"] == $0["tgid"] && $0["pid"] != "1" }
         // Pid 1 changed after the snapshot and the crasher is not in it (README caveats).
-        let crasher = try TruthFacts.of(Fixtures.sysrq).crasherPid
+        let crasher = try #require(try CrashRecord(set: Fixtures.sysrq).crasherPid)
         let got = try db.query("SELECT pid, total_vm_kb, rss_kb, rss_file_kb + rss_anon_kb + rss_shmem_kb FROM mm WHERE pid NOT IN (1, \(crasher)) ORDER BY pid")
         let want: [[SQLValue]] = truth.map { r in
             [.integer(Int64(r["pid"]!)!), .integer(Int64(r["vsz_kb"]!)!), .integer(Int64(r["rss_kb"]!)!), .integer(Int64(r["rss_kb"]!)!)]
