@@ -41,6 +41,12 @@ public enum Fixtures {
         public var description: String { "fixture not found: \(what) (searched \(Fixtures.searchRoots.joined(separator: ", ")))" }
     }
 
+    /// A truth file that is present but does not say what a test needs.
+    public struct Malformed: Error, CustomStringConvertible {
+        public let set: String, file: String, why: String
+        public var description: String { "\(set)/truth/\(file): \(why)" }
+    }
+
     /// Path of a file in a fixture set; throws (failing the test) when missing.
     public static func path(_ set: String, _ file: String) throws -> String {
         guard let dir = directory(set), access(dir + "/" + file, R_OK) == 0 else {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FixtureSupport
 @testable import KdsqlCLI
 
 /// The built `kdsql` binary, run as an engineer would.
@@ -72,7 +73,7 @@ struct CommandLineTests {
     @Test func theShippedPsQueryRunsOnARealDump() throws {
         let result = try KdsqlBinary.run([dump, "-q", "ps", "--format", "csv"])
         #expect(result.status == 0)
-        #expect(result.stdout.split(separator: "\n").filter { $0.hasSuffix(",bash") }.count == 41)
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasSuffix(",bash") }.count == (try TaskTruth.sample().bashAtCrash))
     }
 
     @Test func anUnknownSavedQueryExitsTwo() throws {

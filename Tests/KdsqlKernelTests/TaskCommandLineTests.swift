@@ -8,7 +8,10 @@ import KdsqlMemory
     /// Every user process: argv equals the guest's /proc/PID/cmdline, or is
     /// NULL because -d 31 dropped the page. The kdump formats leave out every
     /// excluded page; the ELF dump keeps runs of fewer than 256 excluded pages
-    /// (the README), so some argument pages survive there.
+    /// (the README), so argument pages can survive there, as many as this
+    /// run's physical layout left (the shared set has some, a generated run
+    /// may have none). argv is NULL only for a page missing from the dump or
+    /// unmapped; any other failure throws and fails the test.
     @Test(arguments: Fixtures.sysrqDumps)
     func argvIsTheProcCmdlineOrNullWhereUserPagesWereFilteredOut(file: String) throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
@@ -24,11 +27,9 @@ import KdsqlMemory
             #expect(TaskCommandLine.text(argv) == r["cmdline"]!, "pid \(r["pid"]!)")
             if TaskCommandLine.text(argv) == r["cmdline"]! { matching += 1 }
         }
-        #expect(users.count == 90)
+        #expect(!users.isEmpty)
         #expect(matching == present)
-        if file.hasSuffix(".elf") {
-            #expect(present > 0, "the ELF dump keeps some short runs of user pages")
-        } else {
+        if !file.hasSuffix(".elf") {
             #expect(present == 0, "kdump formats drop every excluded user page")
         }
     }

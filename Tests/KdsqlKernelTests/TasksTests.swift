@@ -39,7 +39,7 @@ import KdsqlMemory
             if pid != 1 { #expect(row.state == r["state"]!, "state of \(pid) \(row.comm)") }
             compared += 1
         }
-        #expect(compared == 92)
+        #expect(compared == (try TaskTruth(set: Fixtures.sysrq).userTasks.count) && compared > 0)
     }
 
     @Test func kernelThreadsMatchLooselyByPidAndComm() throws {
@@ -55,7 +55,7 @@ import KdsqlMemory
         let bash = try tasks.all().filter { try tasks.comm($0) == "bash" }.count
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv").filter { $0["comm"] == "bash" }.count
         #expect(bash == truth + 1)
-        #expect(bash == 41)
+        #expect(truth > 0)
     }
 
     @Test func theCrasherIsActiveOnItsCPU() throws {

@@ -19,7 +19,7 @@ import KdsqlMemory
             let inode = try paths.inode(dentry: fs.cwd.dentry)
             #expect(TaskFiles.typeName(mode: try kernel.readUnsigned(inode, modeField)) == "DIR")
         }
-        #expect(procs.count == 91)
+        #expect(procs.count == (try TaskTruth(set: Fixtures.sysrq).userProcessesAtCrash))
     }
 
     @Test func aFileOnAMountedFilesystemCrossesIntoTheParentMount() throws {
