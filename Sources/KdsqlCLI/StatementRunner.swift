@@ -21,7 +21,10 @@ public struct StatementRunner {
             let rc = text.withUnsafeBufferPointer { buffer -> Int32 in
                 let start = buffer.baseAddress! + consumed
                 var tail: UnsafePointer<CChar>?
-                let rc = sqlite3_prepare_v2(db, start, Int32(total - consumed), &statement, &tail)
+                // The length counts the NUL: given a length without one,
+                // SQLite copies the whole remaining text on every prepare,
+                // which made a long query file quadratic (sqlite3Prepare).
+                let rc = sqlite3_prepare_v2(db, start, Int32(total - consumed + 1), &statement, &tail)
                 used = tail.map { $0 - start } ?? (total - consumed)
                 return rc
             }
