@@ -1,11 +1,11 @@
 import KdsqlMemory
 
-/// pid → task_struct through the initial pid namespace's IDR, like
-/// `Tasks.lookup(pid:)` (kernel/pid.c find_pid_ns, then
-/// pid->tasks[PIDTYPE_PID].first), but with the namespace's address and the
-/// field offsets resolved once: the per-process tables answer
-/// `WHERE pid = N` through this, and a kallsyms name search per query
-/// would cost more than the lookup itself.
+/// pid → task_struct through the initial pid namespace's IDR (kernel/pid.c
+/// find_pid_ns, then pid->tasks[PIDTYPE_PID].first), with the namespace's
+/// address and the field offsets resolved once. `Tasks.pidIndex()` keeps one
+/// per walker; `Tasks.lookup(pid:)` and the per-process tables' `WHERE pid = N`
+/// go through it, since a kallsyms name search per query would cost more
+/// than the lookup itself.
 public final class PidIndex {
     let kernel: Kernel
     let xarray: XArray

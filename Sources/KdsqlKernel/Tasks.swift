@@ -170,18 +170,21 @@ public final class Tasks {
     /// pid 0 answers with the idle tasks.
     public func lookup(pid wanted: Int64) throws -> [UInt64] {
         if wanted == 0 { return try idleTasks().map(\.task) }
-        guard wanted > 0, wanted < 1 << 31 else { return [] }
-        let ns = try kernel.address(of: "init_pid_ns")
-        let head = try kernel.readU64(ns + (try kernel.field("struct pid_namespace", "idr.idr_rt.xa_head")).offset)
-        let base = try kernel.readU32(ns + (try kernel.field("struct pid_namespace", "idr.idr_base")).offset)
-        guard UInt64(wanted) >= UInt64(base) else { return [] }
-        guard let pidStruct = try XArray(kernel: kernel).load(head: head, index: UInt64(wanted) - UInt64(base)) else { return [] }
-        let tasksHead = try kernel.field("struct pid", "tasks")
-        let first = try kernel.readU64(pidStruct + tasksHead.offset) // tasks[PIDTYPE_PID].first
-        guard first != 0 else { return [] }
+        guard let task = try pidIndex().task(pid: wanted) else { return [] }
         visited += 1
-        return [first - pidLinks.offset]
+        return [task]
     }
+
+    /// The pid IDR with its addresses and offsets resolved, made on the first
+    /// lookup and kept: a session may look up a pid per statement, and
+    /// resolving the names each time cost more than the lookup itself.
+    public func pidIndex() throws -> PidIndex {
+        if let resolvedPidIndex { return resolvedPidIndex }
+        let index = try PidIndex(tasks: self)
+        resolvedPidIndex = index
+        return index
+    }
+    private var resolvedPidIndex: PidIndex?
 
     // MARK: Fields
 

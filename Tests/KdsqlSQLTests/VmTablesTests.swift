@@ -41,7 +41,7 @@ import KdsqlSQL
         let rows = try db.query("SELECT count(*) FROM vmas WHERE pid = \(pid)")
         #expect(rows == [[.integer(Int64(truth.filter { $0["pid"] == fdholder["pid"] }.count))]])
         let walker = try db.context.cached("tasks.walker") { () -> Tasks in Issue.record("no task walker was used"); throw Missing() }
-        let index = try db.context.cached("tasks.pidIndex") { () -> PidIndex in Issue.record("the pid was not looked up"); throw Missing() }
+        let index = try walker.pidIndex()
         #expect(index.lookups == 1, "one IDR lookup")
         #expect(walker.visited == 0, "no walk of the task list")
     }
@@ -56,7 +56,7 @@ import KdsqlSQL
         _ = try one.query("SELECT count(*) FROM vmas WHERE pid = \(pid)")
         let fullWalker = try full.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
         let oneWalker = try one.context.cached("tasks.walker") { () -> Tasks in throw Missing() }
-        let oneIndex = try one.context.cached("tasks.pidIndex") { () -> PidIndex in throw Missing() }
+        let oneIndex = try oneWalker.pidIndex()
         // One IDR lookup against a walk of every thread group.
         #expect(oneWalker.visited == 0 && oneIndex.lookups == 1)
         #expect(fullWalker.visited >= 20, "\(fullWalker.visited) thread groups")

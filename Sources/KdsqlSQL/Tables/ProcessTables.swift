@@ -28,7 +28,7 @@ enum ProcessTables {
             guard let v = p.int64 else { return { nil } }
             pid = v
         }
-        let index = pid == nil ? nil : try context.cached("tasks.pidIndex") { try PidIndex(tasks: tasks) }
+        let index = pid == nil ? nil : try tasks.pidIndex()
         var iterator = try ProcessScope(tasks: tasks, index: index, pid: pid, includeThreads: includeThreads).makeIterator()
         return { try iterator.next() }
     }
