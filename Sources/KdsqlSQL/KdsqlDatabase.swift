@@ -87,23 +87,14 @@ public final class KdsqlDatabase {
                 guard rc == SQLITE_OK else { throw error(rc, sql) }
                 guard let stmt else { break }  // only whitespace or comments left
                 defer { _ = api.pointee.finalize!(stmt) }
-                let columns = api.pointee.column_count!(stmt)
-                while true {
-                    let step = api.pointee.step!(stmt)
-                    if step == SQLITE_DONE { break }
-                    guard step == SQLITE_ROW else { throw error(step, sql) }
-                    var row: [SQLValue] = []
-                    row.reserveCapacity(Int(columns))
-                    for i in 0..<columns { row.append(SQLite.value(api.pointee.column_value!(stmt, i))) }
-                    body(row)
-                }
+                try PreparedStatement.step(stmt, database: self, sql: sql, body)
                 guard let next, next != tail else { break }
                 tail = next
             }
         }
     }
 
-    private func error(_ rc: Int32, _ sql: String) -> SQLError {
+    func error(_ rc: Int32, _ sql: String) -> SQLError {
         let message = SQLite.api.pointee.errmsg!(handle).map { String(cString: $0) } ?? "SQLite error \(rc)"
         return SQLError(code: rc, message: message, sql: sql)
     }

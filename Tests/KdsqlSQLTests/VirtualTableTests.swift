@@ -102,6 +102,20 @@ struct VirtualTableTests {
         #expect(try db.query("SELECT count(*) FROM kdsql_stats WHERE name = 'cache_hits'") == [[.integer(1)]])
     }
 
+    @Test func aPreparedStatementRescansOnEveryRun() throws {
+        let db = try numbersDatabase()
+        let statement = try db.prepare("SELECT sum(value) FROM numbers(4)")
+        #expect(try statement.rows() == [[.integer(10)]])
+        #expect(try statement.rows() == [[.integer(10)]])
+        #expect(db.context.rowsVisited["numbers"] == 8)
+    }
+
+    @Test func preparingBadSQLThrowsSQLiteMessage() throws {
+        let db = try numbersDatabase()
+        let error = #expect(throws: SQLError.self) { try db.prepare("SELEC 1") }
+        #expect(error?.message == "near \"SELEC\": syntax error")
+    }
+
     @Test func tablesNeedingADumpSayWhatIsMissing() throws {
         let db = try numbersDatabase()
         let error = #expect(throws: SQLError.self) { try db.query("SELECT * FROM vmcoreinfo") }
