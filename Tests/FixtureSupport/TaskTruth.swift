@@ -21,6 +21,14 @@ public struct TaskTruth {
     public var userProcesses: [[String: String]] { userTasks.filter { $0["pid"] == $0["tgid"] } }
     public func count(comm: String) -> Int { rows.filter { $0["comm"] == comm }.count }
 
+    /// A command line as tasks.csv records it. The guest printed each
+    /// NUL-separated argument on its own line and the parser joined the
+    /// lines with spaces, so a newline inside an argument (kdsql-fdholder's
+    /// `bash -c` script) is a space there too.
+    public static func asRecorded(_ cmdline: String) -> String {
+        String(cmdline.map { $0 == "\n" ? " " : $0 })
+    }
+
     /// Processes with an mm in the dump: the snapshot's plus the crasher.
     public var userProcessesAtCrash: Int { userProcesses.count + 1 }
     /// `bash` tasks in the dump: the snapshot's plus the crasher, itself a bash.

@@ -24,8 +24,9 @@ import KdsqlMemory
             let task = try #require(try tasks.lookup(pid: Int64(r["pid"]!)!).first)
             guard let argv = try cmdline.argv(mm: try tasks.mm(task)) else { continue }
             present += 1
-            #expect(TaskCommandLine.text(argv) == r["cmdline"]!, "pid \(r["pid"]!)")
-            if TaskCommandLine.text(argv) == r["cmdline"]! { matching += 1 }
+            let recorded = TaskTruth.asRecorded(TaskCommandLine.text(argv))
+            #expect(recorded == r["cmdline"]!, "pid \(r["pid"]!)")
+            if recorded == r["cmdline"]! { matching += 1 }
         }
         #expect(!users.isEmpty)
         #expect(matching == present)

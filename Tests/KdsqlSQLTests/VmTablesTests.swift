@@ -123,7 +123,7 @@ import KdsqlSQL
         var present = 0
         for row in rows {
             guard let pid = row[0].int64, let expected = truth[pid], case .text(let argv) = row[1] else { continue }
-            #expect(argv == expected, "pid \(pid)")
+            #expect(TaskTruth.asRecorded(argv) == expected, "pid \(pid)")
             present += 1
         }
         #expect(rows.count == truth.count + 1)
