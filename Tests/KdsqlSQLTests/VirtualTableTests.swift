@@ -27,6 +27,17 @@ struct VirtualTableTests {
         #expect(db.context.rowsVisited["numbers"] == 1)
     }
 
+    /// xBestIndex answers are cached by constraint shape: a second statement
+    /// of the same shape still gets its own values, and another shape its own plan.
+    @Test func aCachedPlanPairsWithEachStatementsOwnValues() throws {
+        let db = try numbersDatabase()
+        #expect(try db.query("SELECT value FROM numbers(1000) WHERE key = 5") == [[.integer(5)]])
+        #expect(try db.query("SELECT value FROM numbers(1000) WHERE key = 7") == [[.integer(7)]])
+        #expect(try db.query("SELECT value FROM numbers(9) WHERE key = 7") == [[.integer(7)]])
+        #expect(try db.query("SELECT value FROM numbers(1000) WHERE key > 998") == [[.integer(999)], [.integer(1000)]])
+        #expect(try db.query("SELECT count(*) FROM numbers(1000) WHERE key = 5 OR key = 6") == [[.integer(2)]])
+    }
+
     @Test func fullScanVisitsEveryRow() throws {
         let db = try numbersDatabase()
         #expect(try db.query("SELECT value FROM numbers(1000) WHERE square = 25") == [[.integer(5)]])

@@ -8,6 +8,7 @@ enum ModuleBridge {
     /// The connected table, owned by the KdsqlVTab.
     final class VTabBox {
         let instance: AnyTableInstance
+        let plans = PlanCache()
         init(_ instance: AnyTableInstance) { self.instance = instance }
     }
 
@@ -112,7 +113,7 @@ enum ModuleBridge {
         m.xDestroy = m.xDisconnect
         m.xBestIndex = { p, info in
             guard let box = ModuleBridge.vtabBox(p), let info else { return SQLITE_ERROR }
-            return ModuleBridge.bestIndex(box.instance, info)
+            return ModuleBridge.bestIndex(box, info)
         }
         m.xOpen = { p, ppCursor in
             guard let box = ModuleBridge.vtabBox(p), let ppCursor else { return SQLITE_ERROR }
@@ -136,8 +137,15 @@ enum ModuleBridge {
             var values: [SQLValue] = []
             values.reserveCapacity(Int(argc))
             for i in 0..<Int(max(argc, 0)) { values.append(SQLite.value(argv?[i])) }
-            let scan = Scan(idxNum: idxNum, idxStr: idxStr.map { String(cString: $0) } ?? "", values: values,
+            let scan: Scan
+            if let entry = box.vtab.plans.entry(idxStr: idxStr.map { UnsafeMutablePointer(mutating: $0) }) {
+                scan = Scan(idxNum: idxNum, tag: entry.plan.tag, constraints: zip(entry.bounds, values).map {
+                    Scan.Bound(column: $0.column, op: $0.op, value: $1)
+                })
+            } else {
+                scan = Scan(idxNum: idxNum, idxStr: idxStr.map { String(cString: $0) } ?? "", values: values,
                             definition: instance.definition)
+            }
             box.cursor = nil
             box.eof = true
             do {
@@ -200,9 +208,47 @@ enum ModuleBridge {
     }
 
     /// xBestIndex: presents sqlite3_index_info as an IndexQuery and writes the
-    /// table's IndexPlan back.
-    fileprivate static func bestIndex(_ instance: AnyTableInstance, _ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32 {
-        let definition = instance.definition
+    /// table's IndexPlan back; a shape asked before is answered from the
+    /// table's PlanCache.
+    fileprivate static func bestIndex(_ box: VTabBox, _ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32 {
+        let definition = box.instance.definition
+        let n = Int(info.pointee.nConstraint)
+        let shape = PlanCache.shape(info)
+        let plan: IndexPlan
+        var idxStr: UnsafeMutablePointer<CChar>?
+        var sqliteFrees = false
+        if let cached = box.plans.entry(shape: shape) {
+            plan = cached.plan
+            idxStr = cached.idxStr
+        } else {
+            plan = box.instance.bestIndex(query(definition, info))
+            let encoded = plan.encode(definition)
+            if let cached = box.plans.insert(plan, encoded: encoded, shape: shape, definition: definition) {
+                idxStr = cached.idxStr
+            } else if plan.isUsable {
+                idxStr = SQLite.mallocString(encoded)
+                sqliteFrees = true
+            }
+        }
+        guard plan.isUsable else { return SQLITE_CONSTRAINT }
+        for (argv, c) in plan.consumed.enumerated() where c.index >= 0 && c.index < n {
+            info.pointee.aConstraintUsage[c.index].argvIndex = Int32(argv + 1)
+            info.pointee.aConstraintUsage[c.index].omit = plan.omit[argv] ? 1 : 0
+        }
+        info.pointee.idxNum = plan.idxNum
+        if let idxStr {
+            info.pointee.idxStr = idxStr
+            info.pointee.needToFreeIdxStr = sqliteFrees ? 1 : 0
+        }
+        info.pointee.estimatedCost = plan.estimatedCost
+        info.pointee.estimatedRows = plan.estimatedRows
+        info.pointee.orderByConsumed = plan.orderByConsumed ? 1 : 0
+        if plan.isUnique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
+        return SQLITE_OK
+    }
+
+    /// sqlite3_index_info as the tables see it.
+    fileprivate static func query(_ definition: TableDefinition, _ info: UnsafeMutablePointer<sqlite3_index_info>) -> IndexQuery {
         let n = Int(info.pointee.nConstraint)
         var constraints: [IndexQuery.Constraint] = []
         constraints.reserveCapacity(n)
@@ -219,21 +265,6 @@ enum ModuleBridge {
             let column: String? = o.iColumn >= 0 && Int(o.iColumn) < definition.columns.count ? definition.columns[Int(o.iColumn)].name : nil
             orderBy.append(.init(column: column, descending: o.desc != 0))
         }
-        let plan = instance.bestIndex(IndexQuery(definition: definition, constraints: constraints, orderBy: orderBy))
-        guard plan.isUsable else { return SQLITE_CONSTRAINT }
-        for (argv, c) in plan.consumed.enumerated() where c.index >= 0 && c.index < n {
-            info.pointee.aConstraintUsage[c.index].argvIndex = Int32(argv + 1)
-            info.pointee.aConstraintUsage[c.index].omit = plan.omit[argv] ? 1 : 0
-        }
-        info.pointee.idxNum = plan.idxNum
-        if let s = SQLite.mallocString(plan.encode(definition)) {
-            info.pointee.idxStr = s
-            info.pointee.needToFreeIdxStr = 1
-        }
-        info.pointee.estimatedCost = plan.estimatedCost
-        info.pointee.estimatedRows = plan.estimatedRows
-        info.pointee.orderByConsumed = plan.orderByConsumed ? 1 : 0
-        if plan.isUnique { info.pointee.idxFlags |= SQLITE_INDEX_SCAN_UNIQUE }
-        return SQLITE_OK
+        return IndexQuery(definition: definition, constraints: constraints, orderBy: orderBy)
     }
 }
