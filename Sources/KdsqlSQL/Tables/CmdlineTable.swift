@@ -66,12 +66,9 @@ struct CmdlineTable: VirtualTable {
         let summary = try context.cached("mm.walker") { try MmSummary(kernel: tasks.kernel, tasks: tasks) }
         let walkers = Walkers(tasks: tasks, summary: summary)
         let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        return Rows(next: {
-            while let task = try nextTask() {
-                let mm = try tasks.mm(task)
-                if mm != 0 { return Row(pid: try tasks.tgid(task), task: task, mm: mm, walkers: walkers, argv: Box()) }
-            }
-            return nil
-        })
+        return Rows(compactMapping: nextTask) { task in
+            let mm = try tasks.mm(task)
+            return mm == 0 ? nil : Row(pid: try tasks.tgid(task), task: task, mm: mm, walkers: walkers, argv: Box())
+        }
     }
 }

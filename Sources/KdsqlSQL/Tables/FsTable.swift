@@ -44,13 +44,9 @@ struct FsTable: VirtualTable {
         let paths = try ProcessTables.paths(context, neededBy: Self.name)
         let walkers = Walkers(tasks: tasks, paths: paths)
         let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        return Rows(next: {
-            while let task = try nextTask() {
-                if let fs = try paths.rootAndCwd(task: task) {
-                    return Row(pid: try tasks.tgid(task), task: task, root: fs.root, cwd: fs.cwd, walkers: walkers)
-                }
-            }
-            return nil
-        })
+        return Rows(compactMapping: nextTask) { task in
+            guard let fs = try paths.rootAndCwd(task: task) else { return nil }
+            return Row(pid: try tasks.tgid(task), task: task, root: fs.root, cwd: fs.cwd, walkers: walkers)
+        }
     }
 }

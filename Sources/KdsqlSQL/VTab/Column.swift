@@ -78,5 +78,16 @@ public struct Rows<Row> {
         }
     }
 
+    /// At most one row per item (each process's mm, its root and cwd):
+    /// items that give nil (kernel threads, exited tasks) are skipped.
+    public init<Item>(compactMapping nextItem: @escaping () throws -> Item?, _ transform: @escaping (Item) throws -> Row?) {
+        self.next = {
+            while let item = try nextItem() {
+                if let row = try transform(item) { return row }
+            }
+            return nil
+        }
+    }
+
     public static var empty: Rows { Rows(next: { nil }) }
 }
