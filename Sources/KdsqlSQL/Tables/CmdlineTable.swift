@@ -62,13 +62,8 @@ struct CmdlineTable: VirtualTable {
     }
 
     func open(_ scan: Scan) throws -> Rows<Row> {
-        let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
-        let summary = try context.cached("mm.walker") { try MmSummary(kernel: tasks.kernel, tasks: tasks) }
-        let walkers = Walkers(tasks: tasks, summary: summary)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        return Rows(compactMapping: nextTask) { task in
-            let mm = try tasks.mm(task)
-            return mm == 0 ? nil : Row(pid: try tasks.tgid(task), task: task, mm: mm, walkers: walkers, argv: Box())
-        }
+        let spaces = try ProcessTables.addressSpaces(scan, context, neededBy: Self.name)
+        let walkers = Walkers(tasks: spaces.tasks, summary: spaces.summary)
+        return Rows(compactMapping: spaces.next) { Row(pid: $0.pid, task: $0.task, mm: $0.mm, walkers: walkers, argv: Box()) }
     }
 }

@@ -33,6 +33,26 @@ enum ProcessTables {
         return { try iterator.next() }
     }
 
+    /// A process a scan visits that has an address space (kernel threads have none).
+    struct AddressSpace { var task: UInt64; var pid: Int64; var mm: UInt64 }
+
+    /// The connection's mm walker and the processes with an mm that a scan
+    /// visits: the shared start of the one-row-per-address-space tables (mm, cmdline).
+    static func addressSpaces(_ scan: Scan, _ context: ConnectionContext, neededBy table: String) throws
+        -> (tasks: Tasks, summary: MmSummary, next: () throws -> AddressSpace?) {
+        let tasks = try Self.tasks(context, neededBy: table)
+        let summary = try context.cached("mm.walker") { try MmSummary(kernel: tasks.kernel, tasks: tasks) }
+        let nextTask = try taskRows(scan, tasks: tasks, context: context)
+        let next: () throws -> AddressSpace? = {
+            while let task = try nextTask() {
+                let mm = try tasks.mm(task)
+                if mm != 0 { return AddressSpace(task: task, pid: try tasks.tgid(task), mm: mm) }
+            }
+            return nil
+        }
+        return (tasks, summary, next)
+    }
+
     /// A pid names one process: a few rows instead of a walk of every task.
     static func plan(_ query: IndexQuery, fullScanRows: Double, rowsPerProcess: Double) -> IndexPlan {
         var plan = query.defaultPlan(fullScanRows: fullScanRows)
