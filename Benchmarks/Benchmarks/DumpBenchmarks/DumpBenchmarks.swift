@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkFixtures
 import KdsqlDump
 import CZlib
 #if canImport(Glibc)
@@ -10,20 +11,7 @@ import CZlib
 // init_task comes from the System.map, shifted by VMCOREINFO KERNELOFFSET and
 // translated with NUMBER(phys_base).
 
-let fixtureDir: String = {
-    if let env = getenv("KDSQL_FIXTURES") { return String(cString: env) + "/linux-6.1-cloud-amd64" }
-    return "../../shared/fixtures/linux-6.1-cloud-amd64"
-}()
 let formats = ["vmcore-mdf-d31.elf", "vmcore-mdf-d31-zlib.kdump", "vmcore-mdf-d31-lzo.kdump", "vmcore-mdf-d31-zlib.flat"]
-
-func readText(_ path: String) -> String {
-    guard let f = fopen(path, "r") else { fatalError("cannot read \(path): run from Benchmarks/ or set KDSQL_FIXTURES") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
-    return String(decoding: bytes, as: UTF8.self)
-}
 
 /// init_task's link-time address from the System.map, read once (outside
 /// any measurement).

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkFixtures
 import KdsqlMemory
 import KdsqlKernel
 #if canImport(Glibc)
@@ -10,10 +11,6 @@ import KdsqlKernel
 // second, cold (first pass: ORC lookups and page reads) and warm (a second
 // pass over the same StackTraces, whose ORC cache is filled).
 
-let fixtureDir: String = {
-    if let env = getenv("KDSQL_FIXTURES") { return String(cString: env) + "/linux-6.1-cloud-amd64" }
-    return "../../shared/fixtures/linux-6.1-cloud-amd64"
-}()
 let formats = ["vmcore-mdf-d31.elf", "vmcore-mdf-d31-zlib.kdump"]
 
 func seconds(_ d: Duration) -> Double {

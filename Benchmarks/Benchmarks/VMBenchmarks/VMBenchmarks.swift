@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkFixtures
 import KdsqlMemory
 import KdsqlSQL
 #if canImport(Glibc)
@@ -13,28 +14,7 @@ import KdsqlSQL
 // each iteration then runs the query again on that connection, once as a
 // whole statement and once as a prepared statement re-run (the scan alone).
 
-let fixtureDir: String = {
-    if let env = getenv("KDSQL_FIXTURES") { return String(cString: env) + "/linux-6.1-cloud-amd64" }
-    return "../../shared/fixtures/linux-6.1-cloud-amd64"
-}()
-
-func readText(_ path: String) -> String {
-    guard let f = fopen(path, "r") else { fatalError("cannot read \(path): run from Benchmarks/ or set KDSQL_FIXTURES") }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while case let n = fread(&buf, 1, buf.count, f), n > 0 { bytes += buf[0..<n] }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-/// kdsql-fdholder's pid from truth/tasks.csv (column 0 pid, column 3 comm).
-let fdholderPid: Int = {
-    for line in readText(fixtureDir + "/truth/tasks.csv").split(separator: "\n") {
-        let cols = line.split(separator: ",", omittingEmptySubsequences: false)
-        if cols.count > 3, cols[3] == "kdsql-fdholder", let pid = Int(cols[0]) { return pid }
-    }
-    fatalError("kdsql-fdholder not in truth/tasks.csv")
-}()
+let fdholderPid = truthPid(comm: "kdsql-fdholder")
 
 enum Clock {
     static func now() -> Double {
@@ -70,43 +50,40 @@ let benchmarks: @Sendable () -> Void = {
             // A whole statement per iteration, as a user typing it pays:
             // SQLite's parse and plan (xBestIndex) plus the scan.
             Benchmark("\(label) (\(format))") { benchmark in
-                let kernel = try Kernel.open(path: path)
-                let db = try KdsqlDatabase(context: ConnectionContext(kernel: kernel))
-                _ = try db.query(sql) // warm: BTF loaded, walkers made, pages cached
-                var rows = 0
-                var seconds = 0.0
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    let start = Clock.now()
-                    let result = try db.query(sql)
-                    seconds += Clock.now() - start
-                    rows += Int(result.first?.first?.int64 ?? 0)
-                    blackHole(result)
-                }
-                benchmark.stopMeasurement()
-                benchmark.measurement(.custom("rows/s", polarity: .prefersLarger), Int(Double(rows) / max(seconds, 1e-9)))
+                let db = try database(path)
+                try measureRows(benchmark) { try db.query(sql) }
             }
             // The same statement prepared once and re-run: what is left is
             // the table's own work (xFilter, the walk, the rows), which is
             // what push-down changes.
             Benchmark("prepared: \(label) (\(format))") { benchmark in
-                let kernel = try Kernel.open(path: path)
-                let db = try KdsqlDatabase(context: ConnectionContext(kernel: kernel))
-                let statement = try db.prepare(sql)
-                _ = try statement.rows() // warm
-                var rows = 0
-                var seconds = 0.0
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    let start = Clock.now()
-                    let result = try statement.rows()
-                    seconds += Clock.now() - start
-                    rows += Int(result.first?.first?.int64 ?? 0)
-                    blackHole(result)
-                }
-                benchmark.stopMeasurement()
-                benchmark.measurement(.custom("rows/s", polarity: .prefersLarger), Int(Double(rows) / max(seconds, 1e-9)))
+                let statement = try database(path).prepare(sql)
+                try measureRows(benchmark) { try statement.rows() }
             }
         }
     }
+}
+
+/// A connection on the dump at `path`.
+func database(_ path: String) throws -> KdsqlDatabase {
+    try KdsqlDatabase(context: ConnectionContext(kernel: try Kernel.open(path: path)))
+}
+
+/// Runs `query` once to warm up (BTF loaded, walkers made, pages cached),
+/// then once per scaled iteration, and reports the count(*) rows per second
+/// of the timed runs alongside the framework's wall clock.
+func measureRows(_ benchmark: Benchmark, _ query: () throws -> [[SQLValue]]) throws {
+    _ = try query()
+    var rows = 0
+    var seconds = 0.0
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations {
+        let start = Clock.now()
+        let result = try query()
+        seconds += Clock.now() - start
+        rows += Int(result.first?.first?.int64 ?? 0)
+        blackHole(result)
+    }
+    benchmark.stopMeasurement()
+    benchmark.measurement(.custom("rows/s", polarity: .prefersLarger), Int(Double(rows) / max(seconds, 1e-9)))
 }
