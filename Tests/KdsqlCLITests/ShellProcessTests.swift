@@ -37,27 +37,34 @@ struct ShellProcessTests {
         #expect(result.stdout == "{\"a\":1}\n")
     }
 
+    /// Python that starts `kdsql DUMP` on a pseudo-terminal (argv: binary,
+    /// dump, HOME; history under HOME/state), defines wait_for(token) and
+    /// waits for the first prompt (`ok`). A test appends what it types.
+    static let onATerminal = """
+        import os, pty, select, sys, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(sys.argv[1], [sys.argv[1], sys.argv[2]],
+                      {"HOME": sys.argv[3], "TERM": "dumb", "XDG_STATE_HOME": sys.argv[3] + "/state"})
+        seen = b""
+        def wait_for(token, limit=10):
+            global seen
+            end = time.time() + limit
+            while token not in seen and time.time() < end:
+                r, _, _ = select.select([fd], [], [], 0.2)
+                if r:
+                    try: seen += os.read(fd, 4096)
+                    except OSError: break
+            return token in seen
+        ok = wait_for(b"kdsql> ")
+
+        """
+
     /// At a terminal the shell prompts (libedit), runs what is typed and keeps history.
     @Test func aTerminalGetsThePromptAndHistory() throws {
         let home = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: home) }
-        let script = """
-            import os, pty, select, sys, time
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execve(sys.argv[1], [sys.argv[1], sys.argv[2]],
-                          {"HOME": sys.argv[3], "TERM": "dumb", "XDG_STATE_HOME": sys.argv[3] + "/state"})
-            seen = b""
-            def wait_for(token, limit=10):
-                global seen
-                end = time.time() + limit
-                while token not in seen and time.time() < end:
-                    r, _, _ = select.select([fd], [], [], 0.2)
-                    if r:
-                        try: seen += os.read(fd, 4096)
-                        except OSError: break
-                return token in seen
-            ok = wait_for(b"kdsql> ")
+        let script = Self.onATerminal + """
             os.write(fd, b"SELECT 6*7 AS answer;\\r")
             ok = ok and wait_for(b"42")
             os.write(fd, b".quit\\r")
@@ -76,22 +83,7 @@ struct ShellProcessTests {
     @Test func controlCInterruptsAStatementAndTheShellGoesOn() throws {
         let home = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: home) }
-        let script = """
-            import os, pty, select, sys, time
-            pid, fd = pty.fork()
-            if pid == 0:
-                os.execve(sys.argv[1], [sys.argv[1], sys.argv[2]], {"HOME": sys.argv[3], "TERM": "dumb"})
-            seen = b""
-            def wait_for(token, limit=10):
-                global seen
-                end = time.time() + limit
-                while token not in seen and time.time() < end:
-                    r, _, _ = select.select([fd], [], [], 0.2)
-                    if r:
-                        try: seen += os.read(fd, 4096)
-                        except OSError: break
-                return token in seen
-            ok = wait_for(b"kdsql> ")
+        let script = Self.onATerminal + """
             os.write(fd, b"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\\r")
             time.sleep(0.5)
             os.write(fd, b"\\x03")

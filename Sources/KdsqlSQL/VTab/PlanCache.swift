@@ -58,7 +58,7 @@ final class PlanCache {
 
     /// Keeps `plan` for `shape`; nil when full (the caller then hands SQLite a
     /// string of its own to free).
-    func insert(_ plan: IndexPlan, encoded: String, shape: [Int32], definition: TableDefinition) -> Entry? {
+    func insert(_ plan: IndexPlan, encoded: String, shape: [Int32]) -> Entry? {
         guard byShape.count < Self.capacity else { return nil }
         let utf8 = Array(encoded.utf8CString)
         let idxStr = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count)
