@@ -17,12 +17,14 @@ let package = Package(
     products: [
         .executable(name: "kdsql", targets: ["kdsql"]),
         .library(name: "KdsqlSQL", targets: ["KdsqlSQL"]),
+        // The loadable SQLite extension: libkdsqlext.so, entry sqlite3_kdsqlext_init.
+        .library(name: "kdsqlext", type: .dynamic, targets: ["KdsqlExtension"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries from Debian (see shared/notes/swift-c-interop.md).
+        // C libraries from Debian (docs/sqlite-from-swift.md says how SQLite is used).
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
@@ -49,11 +51,22 @@ let package = Package(
             exclude: ["README.md", "kdsql-tables.ebnf"],
             resources: [.embedInCode("tables")]),
         .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlGrammar", "CSQLite"]),
-        // Layer 6
+        // Layer 6. The saved queries (Queries/*.sql) are compiled in like the
+        // table definitions.
+        .target(
+            name: "KdsqlQueries",
+            path: "Queries",
+            exclude: ["README.md"],
+            resources: [.embedInCode("sql")]),
+        // The extension calls SQLite only through the api table SQLite hands
+        // it; it links libsqlite3 for the few direct calls that KdsqlDatabase
+        // (unused when loaded as an extension) makes, so that hosts which
+        // load their own libsqlite3 privately (Python) can still resolve them.
+        .target(name: "KdsqlExtension", dependencies: ["KdsqlSQL", "CSQLite"], linkerSettings: sqliteLink),
         .target(
             name: "KdsqlCLI",
             dependencies: [
-                "KdsqlSQL", "CEdit",
+                "KdsqlSQL", "KdsqlQueries", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: sqliteLink),

@@ -15,7 +15,7 @@ public final class ConnectionContext {
 
     public var options: Options
     /// The opened kernel, if any; tables that need one say so when queried.
-    public let kernel: Kernel?
+    public private(set) var kernel: Kernel?
     /// Set from `kernel`, or directly (tests give synthetic sources).
     public var dump: (any DumpFile)?
     public var symbols: (any SymbolTable)?
@@ -70,6 +70,20 @@ public final class ConnectionContext {
         dump = kernel?.dump
         symbols = kernel?.symbols
         vmcoreinfo = kernel?.vmcoreinfo
+    }
+
+    /// Makes `kernel` the dump every table and function reads from now on
+    /// (`kdsql_open()` in the loadable extension). Walkers set up for the
+    /// previous kernel are dropped; statements already running keep theirs.
+    public func attach(_ kernel: Kernel) {
+        self.kernel = kernel
+        dump = kernel.dump
+        symbols = kernel.symbols
+        vmcoreinfo = kernel.vmcoreinfo
+        types = nil
+        cache.removeAll()
+        resetStatistics()
+        _ = drainWarnings()
     }
 
     /// The opened kernel, or an error naming who needed it.
