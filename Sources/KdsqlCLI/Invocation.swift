@@ -72,7 +72,11 @@ struct Invocation {
                 case .sql(let text): shell.runSQL(text)
                 case .script(let text):
                     var reader = TextLineReader(text)
-                    if case let .exit(status) = shell.run(&reader) { return status }
+                    // `.exit N` ends the run with N; `.exit`/`.quit` just end it (sqlite3's rule).
+                    if case let .exit(status) = shell.run(&reader) {
+                        if status != 0 { return status }
+                        break
+                    }
                 case .query(let query):
                     // Saved queries convert --param text by their declared types.
                     shell.runSavedQuery(query, given: given.mapValues(SQLValue.text))
@@ -88,7 +92,8 @@ struct Invocation {
         let shell = Shell(database: database, library: library, settings: settings, screen: out, parameters: parameterValues)
         shell.progress = progress
         let ending: Shell.Ending
-        if isatty(STDIN_FILENO) == 1 {
+        let interactive = isatty(STDIN_FILENO) == 1
+        if interactive {
             printSummary(database, to: out)
             out.write("Enter \".help\" for usage hints.\n")
             out.flush()
@@ -99,8 +104,10 @@ struct Invocation {
             var reader = StreamLineReader()
             ending = shell.run(&reader)
         }
-        if case let .exit(status) = ending { return status }
-        return shell.hadError ? 1 : 0
+        // `.exit N` ends with N; `.exit`/`.quit` end with the run's status,
+        // which for a person at the terminal is success (errors were shown).
+        if case let .exit(status) = ending, status != 0 { return status }
+        return shell.hadError && !interactive ? 1 : 0
     }
 
     /// The dump to open, and whether the first positional is the SQL
