@@ -1,5 +1,3 @@
-import KdsqlQueries
-
 /// The saved queries a run can use, gathered along the search path:
 /// the built-in ones (Queries/ in the source tree, compiled in), then
 /// `$XDG_CONFIG_HOME/kdsql/queries` (default `~/.config/kdsql/queries`),
@@ -44,8 +42,7 @@ public struct QueryLibrary: Sendable {
     /// The built-in queries.
     public static func builtIn() -> QueryLibrary {
         var library = QueryLibrary()
-        for (file, bytes) in EmbeddedQueries.files {
-            let text = String(decoding: bytes, as: UTF8.self)
+        for (file, text) in EmbeddedQueries.files {
             do {
                 library.add(try SavedQuery.parse(text, origin: "built-in \(file)", fallbackName: String(file.dropLast(4))))
             } catch {

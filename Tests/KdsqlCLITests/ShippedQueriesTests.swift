@@ -1,11 +1,10 @@
 import Foundation
 import FixtureSupport
-import KdsqlQueries
 import KdsqlSQL
 import Testing
 @testable import KdsqlCLI
 
-/// The saved queries shipped in Queries/sql, run on every fixture dump.
+/// The saved queries shipped in Queries/, run on every fixture dump.
 @Suite("Shipped queries")
 struct ShippedQueriesTests {
     static let expectedNames = ["bash_count", "blocked_in", "bt", "files", "foreach_bt", "log", "mod", "mount", "net", "ps",
@@ -34,12 +33,12 @@ struct ShippedQueriesTests {
             .split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
-    @Test func theEmbeddedListIsTheQueriesFolder() throws {
-        let onDisk = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Queries/sql").filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(EmbeddedQueries.files.map(\.name) == onDisk, "add the file to Queries/EmbeddedQueries.swift")
-        for (name, bytes) in EmbeddedQueries.files {
-            #expect(String(decoding: bytes, as: UTF8.self) == (try String(contentsOfFile: packageRoot + "/Queries/sql/" + name, encoding: .utf8)))
-        }
+    @Test func embeddedQueriesAreTheQueriesFolder() throws {
+        let dir = packageRoot + "/Queries"
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".sql") }.sorted()
+        let onDisk = try names.map { ($0, try String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) }
+        #expect(EmbeddedQueries.files.map(\.name) == onDisk.map(\.0))
+        for (b, d) in zip(EmbeddedQueries.files, onDisk) { #expect(b.text == d.1, "\(b.name)") }
     }
 
     @Test func everyShippedQueryParsesWithADescription() {

@@ -14,7 +14,7 @@ import KdsqlSQL
     /// The connection's StackTraces (made by the first scan).
     struct NoScanYet: Error {}
     static func traces(_ db: KdsqlDatabase) throws -> StackTraces {
-        try db.context.cached("stack.traces") { () throws -> StackTraces in throw NoScanYet() }
+        try db.context.session(neededBy: "test").stackTraces()
     }
 
     /// The hex value after the first `NAME<sep>` in a truth text (`RSP: 0018:ffff...`,
@@ -106,10 +106,10 @@ import KdsqlSQL
     }
 }
 
-/// The saved queries in Queries/sql/ that read stack_frames, run as shipped.
+/// The saved queries in Queries/ that read stack_frames, run as shipped.
 @Suite struct StackSavedQueriesTests {
     static func sql(_ name: String) throws -> String {
-        try Fixtures.text(Fixtures.packageRoot + "/Queries/sql/\(name).sql")
+        try Fixtures.text(Fixtures.packageRoot + "/Queries/\(name).sql")
     }
 
     @Test func btShowsThePanicChainDownToTheSyscallEntry() throws {
