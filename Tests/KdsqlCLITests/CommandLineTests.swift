@@ -224,4 +224,16 @@ struct CommandLineTests {
             #expect(result.stdout.contains("### \(table)\n"), "\(table)")
         }
     }
+
+    /// `--progress` shows the line even when stderr is not a terminal, and
+    /// erases it (`\r` + clear to end of line) before the result.
+    @Test func progressShowsALineOnStderrWhenAsked() throws {
+        let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT count(*) AS n FROM c"
+        let shown = try KdsqlBinary.run([dump, "--progress", sql])
+        #expect(shown.stdout == "n\n6000000\n")
+        #expect(shown.stderr.contains("rows visited"))
+        #expect(shown.stderr.hasSuffix("\r\u{1b}[K"))
+        let quiet = try KdsqlBinary.run([dump, "--no-progress", "SELECT 1 AS n"])
+        #expect(quiet.stderr == "")
+    }
 }
