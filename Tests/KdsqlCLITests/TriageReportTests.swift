@@ -10,13 +10,15 @@ struct TriageReportTests {
     static func report(_ set: String) throws -> String {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try KdsqlBinary.run([try Fixtures.path(set, "vmcore-mdf-d31-zlib.kdump"), "--report", dir + "/r.html"])
+        let directory = try #require(Fixtures.directory(set), "fixture set \(set) not found")
+        let dump = try #require(ShippedQueriesTests.dumpFile(directory))
+        let result = try KdsqlBinary.run([directory + "/" + dump, "--report", dir + "/r.html"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "")
         return try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
     }
 
-    @Test(arguments: [Fixtures.sysrq, Fixtures.oops])
+    @Test(arguments: ShippedQueriesTests.sets)
     func theReportIsOneSelfContainedPageWithItsCharts(set: String) throws {
         let html = try Self.report(set)
         #expect(html.hasPrefix("<!doctype html>"))
@@ -32,7 +34,7 @@ struct TriageReportTests {
         #expect(!html.contains("Not available from this dump"))
     }
 
-    @Test(arguments: [Fixtures.sysrq, Fixtures.oops])
+    @Test(arguments: ShippedQueriesTests.sets)
     func theReportNamesThePanicAndItsTask(set: String) throws {
         let html = try Self.report(set)
         let facts = try PanicFacts(set)
