@@ -199,6 +199,19 @@ public final class Shell {
             fail(oneLineErrors ? "kdsql: \(error.message)" : "Error: \(error.message)")
             return nil
         }
+        // `.once FILE` catches the next output, whether of SQL or of a listing.
+        var restore: OutputWriter?
+        if command.writesListing, let once {
+            restore = out
+            out = once
+            self.once = nil
+        }
+        defer {
+            if let restore {
+                out.flush()
+                out = restore
+            }
+        }
         switch command {
         case let .exit(status):
             return .exit(status)
@@ -296,7 +309,7 @@ public final class Shell {
             (table.name, table.description, table.columns.map { [$0.name, $0.type.rawValue, $0.unit ?? "", $0.description] })
         }
         for name in userTables() {
-            let quoted = name.replacingOccurrencesOfQuote()
+            let quoted = name.sqlQuoted()
             let columns = ((try? database.query("SELECT name, type FROM pragma_table_info('\(quoted)')")) ?? [])
                 .map { $0.map { ValueText.plain($0, null: "") } }
             out.append((name, "", columns))
@@ -335,9 +348,20 @@ public final class Shell {
     }
 }
 
+extension DotCommand {
+    /// Commands that print something themselves (the rest change settings,
+    /// or run SQL that takes a `.once` file on its own).
+    var writesListing: Bool {
+        switch self {
+        case .tables, .schema, .queries, .parameterList, .show, .help, .mode(nil), .headers(nil): return true
+        default: return false
+        }
+    }
+}
+
 extension String {
     /// Doubles single quotes for an SQL string literal.
-    func replacingOccurrencesOfQuote() -> String {
+    func sqlQuoted() -> String {
         var out = ""
         for ch in self { out.append(ch); if ch == "'" { out.append("'") } }
         return out

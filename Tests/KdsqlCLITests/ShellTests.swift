@@ -87,6 +87,14 @@ struct ShellTests {
         #expect(try String(contentsOfFile: dir + "/one file.csv", encoding: .utf8) == "a\n1\n")
     }
 
+    @Test func onceAlsoCatchesTheOutputOfADotCommand() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (out, _) = try runShell(".once \(dir)/mode.txt\n.mode\n.mode\n")
+        #expect(out == "current output mode: csv\n")
+        #expect(try String(contentsOfFile: dir + "/mode.txt", encoding: .utf8) == "current output mode: csv\n")
+    }
+
     @Test func modeAndHeadersWithoutAnArgumentShowTheSetting() throws {
         let (out, _) = try runShell(".mode\n.headers off\n.headers\n", format: .jsonl)
         #expect(out == "current output mode: jsonl\nheaders: off\n")
