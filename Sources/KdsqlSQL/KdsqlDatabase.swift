@@ -129,7 +129,7 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
     do {
         if let dump = ExtensionEnvironment.value("KDSQL_DUMP") {
             context.attach(try OpenFunction.open(dump: dump, systemMap: ExtensionEnvironment.value("KDSQL_SYSTEM_MAP"),
-                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX")))
+                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX"), via: "KDSQL_DUMP"))
         }
         let definitions = try DefinitionSet.builtin()
         for table in Registration.tables {

@@ -60,6 +60,23 @@ struct ExtensionTests {
         #expect(result.stderr.contains("kdsql_open(): cannot open /nonexistent/vmcore: No such file or directory"))
     }
 
+    @Test func aKDSQLDumpThatCannotBeOpenedFailsTheLoadWithOneLine() throws {
+        try requireLibrary()
+        let script = """
+            import sqlite3, sys
+            c = sqlite3.connect(":memory:")
+            c.enable_load_extension(True)
+            try:
+                c.load_extension(sys.argv[1])
+            except sqlite3.OperationalError as e:
+                print(e)
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, Self.libraryStem],
+                                    environment: ["KDSQL_DUMP": "/nonexistent/vmcore", "PATH": "/usr/bin:/bin"])
+        // SQLite puts "error during initialization: " before the extension's message.
+        #expect(result.stdout == "error during initialization: kdsql: KDSQL_DUMP: cannot open /nonexistent/vmcore: No such file or directory\n")
+    }
+
     @Test func aTableQueriedBeforeADumpIsOpenSaysSo() throws {
         try requireLibrary()
         let result = try runProcess("/usr/bin/sqlite3", [":memory:", "-cmd", ".load \(Self.libraryStem)", "SELECT count(*) FROM tasks;"])

@@ -25,24 +25,26 @@ enum OpenFunction {
     }
 
     /// Opens `dump`; errors name the file they are about.
-    static func open(dump: String, systemMap: String?, vmlinux: String?) throws -> Kernel {
+    /// - Parameter via: who asked, for the message (`kdsql_open()`, or the environment variable).
+    static func open(dump: String, systemMap: String?, vmlinux: String?, via: String = "kdsql_open()") throws -> Kernel {
         if let systemMap, access(systemMap, R_OK) != 0 {
-            throw OpenError(path: systemMap, reason: String(cString: strerror(errno)))
+            throw OpenError(via: via, path: systemMap, reason: String(cString: strerror(errno)))
         }
         do {
             return try Kernel.open(path: dump, options: Kernel.Options(systemMapPath: systemMap, vmlinuxPath: vmlinux))
         } catch let error as DebugInfoError where systemMap != nil {
             // With a System.map given, symbol errors are about the map, not the dump.
-            throw OpenError(path: systemMap!, reason: errorText(error))
+            throw OpenError(via: via, path: systemMap!, reason: errorText(error))
         } catch {
-            throw OpenError(path: dump, reason: errorText(error))
+            throw OpenError(via: via, path: dump, reason: errorText(error))
         }
     }
 
     struct OpenError: Error, CustomStringConvertible {
+        var via: String
         var path: String
         var reason: String
-        var description: String { reason.contains(path) ? "kdsql_open(): \(reason)" : "kdsql_open(): \(path): \(reason)" }
+        var description: String { reason.contains(path) ? "\(via): \(reason)" : "\(via): \(path): \(reason)" }
     }
 }
 
