@@ -66,4 +66,19 @@ struct TriageReportTests {
         #expect(html.contains("<span class=\"l1\" title=\"alert\">") || html.contains("<span class=\"l0\" title=\"emerg\">"))
         #expect(html.contains("<span class=\"l4\" title=\"warning\">"))
     }
+
+    /// A dump cut short still gets its page: the sections whose memory is
+    /// missing say why, the others are written.
+    @Test func aTruncatedDumpGetsAPageWithTheMissingSectionsExplained() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: KdsqlBinary.anyDump))
+        try bytes.prefix(bytes.count * 95 / 100).write(to: URL(fileURLWithPath: dir + "/cut.vmcore"))
+        let result = try KdsqlBinary.run([dir + "/cut.vmcore", "--report", dir + "/r.html"])
+        #expect(result.status == 0)
+        let html = try String(contentsOfFile: dir + "/r.html", encoding: .utf8)
+        #expect(html.hasSuffix("</html>\n"))
+        #expect(html.contains("Not available from this dump: tasks: truncated page data"))
+        #expect(html.contains("NODENAME: kdsql-fixture"))
+    }
 }
