@@ -7,13 +7,13 @@ import KdsqlDebugInfo
 /// so the dump alone is enough to get every symbol.
 enum KallsymsLoader {
     /// Reads kernel-image bytes before the Kernel exists (symbols are what it is waiting for).
-    static func readImage(_ va: UInt64, _ count: Int, translator: X86_64Translator, memory: PhysicalMemory) throws -> [UInt8] {
+    static func readImage(_ va: UInt64, _ count: Int, translator: any AddressTranslator, memory: PhysicalMemory) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         try bytes.withUnsafeMutableBytes { buf in
             while done < count {
                 let a = va &+ UInt64(done)
-                let n = min(Int(4096 - (a & 0xfff)), count - done)
+                let n = min(translator.bytesToPageEnd(a), count - done)
                 try memory.read(physical: try translator.translate(a), into: UnsafeMutableRawBufferPointer(rebasing: buf[done..<(done + n)]))
                 done += n
             }
@@ -22,7 +22,7 @@ enum KallsymsLoader {
     }
 
     /// Lazy lookups where the layout allows them, else a full decode.
-    static func load(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> any SymbolTable {
+    static func load(vmcoreinfo info: VMCoreInfo, translator: any AddressTranslator, memory: PhysicalMemory) throws -> any SymbolTable {
         func read(_ va: UInt64, _ count: Int) throws -> [UInt8] {
             try readImage(va, count, translator: translator, memory: memory)
         }
@@ -47,7 +47,7 @@ enum KallsymsLoader {
         }
     }
 
-    static func loadFull(vmcoreinfo info: VMCoreInfo, translator: X86_64Translator, memory: PhysicalMemory) throws -> Kallsyms {
+    static func loadFull(vmcoreinfo info: VMCoreInfo, translator: any AddressTranslator, memory: PhysicalMemory) throws -> Kallsyms {
         func sym(_ name: String) throws -> UInt64 {
             guard let a = info.symbol(name) else {
                 throw MemoryError.missing("VMCOREINFO has no SYMBOL(\(name)): this kernel predates kallsyms in VMCOREINFO (6.0); give its System.map with --system-map")

@@ -44,7 +44,7 @@ public struct SystemInfo {
             }
         }
         if let pages = (try? kernel.address(of: "_totalram_pages")) ?? (try? kernel.address(of: "totalram_pages")) {
-            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * 4096 }
+            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * kernel.pageSize }
         }
         let (timekeeperUptime, wall) = SystemInfo.timekeeping(kernel)
         wallClockSeconds = wall

@@ -68,7 +68,7 @@ struct UnwindFailure: Error { var reason: String }
 /// must move up within a stack, a stack once left is never re-entered, and at
 /// most `maxFrames` frames are produced. Where ORC has no rule the step falls
 /// back to the frame-pointer chain (FramePointerUnwinder).
-public struct OrcUnwinder {
+public struct OrcUnwinder: StackUnwinder {
     public let kernel: Kernel
     public let tables: OrcUnwindTables
     public let ptRegs: PtRegsLayout
