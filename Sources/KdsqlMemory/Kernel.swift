@@ -77,8 +77,9 @@ public final class Kernel {
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
         } else {
-            self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-            self.symbolSource = "kallsyms (from the dump)"
+            let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+            self.symbols = loaded.symbols
+            self.symbolSource = loaded.source
         }
         // The direct map's base is randomized; the kernel keeps it in a variable.
         if let pobSym = symbols.address(of: "page_offset_base"),
