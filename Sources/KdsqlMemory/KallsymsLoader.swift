@@ -66,12 +66,12 @@ enum KallsymsLoader {
         let count = Int(UInt32(numBytes[0]) | UInt32(numBytes[1]) << 8 | UInt32(numBytes[2]) << 16 | UInt32(numBytes[3]) << 24)
         guard count > 256, count < 10_000_000 else { return nil }
         let markersSize = UInt64(((count + 255) / 256) * 4)
-        let offsetsSize = UInt64((4 * count + 7) & ~7)
         let seqsSize = UInt64((3 * count + 7) & ~7)
         func align8(_ v: UInt64) -> UInt64 { (v + 7) & ~7 }
         guard let relBaseAddress = info.symbol("kallsyms_relative_base") else {
             // 6.15+: no relative base, place-relative offsets after token_index, then seqs_of_names.
-            return KallsymsLayout(numSyms: count, names: names, markers: tokenTable - align8(markersSize), seqsOfNames: offsets + offsetsSize,
+            // seqs_of_names is an .incbin there, right after the 4-byte offsets (7.3: not 8-aligned).
+            return KallsymsLayout(numSyms: count, names: names, markers: tokenTable - align8(markersSize), seqsOfNames: offsets + UInt64(4 * count),
                                   tokenTable: tokenTable, tokenIndex: tokenIndex, offsets: offsets, encoding: .placeRelative,
                                   origin: "VMCOREINFO")
         }

@@ -149,15 +149,20 @@ enum KallsymsLocator {
                 guard size >= UInt64((m - 1) * 256 * 3), size <= align8(UInt64(m * 256 * 3)) else { continue }
                 seqs = markersEnd
             }
-            // Names end at the markers; num_syms (u32, padded to 8) precedes them.
+            // Names end at the markers; num_syms (a u32) precedes them: padded
+            // to 8 bytes up to 6.x, directly before them in 7.x (the names are
+            // an .incbin there, not aligned).
             let lastMarker = UInt64(prev)
             let namesMax = va &- lastMarker
-            var s = namesMax & ~7
+            var s = namesMax & ~3
             while s + 256 * 520 > namesMax, s > windowStart + 8 {
-                defer { s -= 8 }
-                let n = Int(u32(window, at(s - 8)))
-                guard u32(window, at(s - 4)) == 0, n > (m - 1) * 256, n <= m * 256 else { continue }
-                if let seqs, align8(UInt64(3 * n)) != tokenTable - seqs { continue }
+                defer { s -= 4 }
+                let packed = Int(u32(window, at(s - 4))), padded = Int(u32(window, at(s - 8)))
+                let n: Int
+                if packed > (m - 1) * 256, packed <= m * 256 { n = packed }
+                else if s & 7 == 0, packed == 0, padded > (m - 1) * 256, padded <= m * 256 { n = padded }
+                else { continue }
+                if let seqs, align8(UInt64(3 * n)) != tokenTable - seqs, UInt64(3 * n) != tokenTable - seqs { continue }
                 guard namesWalk(window, from: at(s), count: n, markers: (0..<m).map { u32(window, at(va) + $0 * 4) },
                                 end: at(va)) else { continue }
                 let base = KallsymsLayout(numSyms: n, names: s, markers: va, seqsOfNames: seqs, tokenTable: tokenTable,
@@ -211,7 +216,7 @@ enum KallsymsLocator {
             }
         }
         var pc = base; pc.offsets = late; pc.encoding = .placeRelative
-        pc.seqsOfNames = base.seqsOfNames ?? (late + offsetsSize); options.append(pc)
+        pc.seqsOfNames = base.seqsOfNames ?? (late + UInt64(4 * n)); options.append(pc)
 
         // The VMCOREINFO symbols that lie in the kernel image, by name.
         var wanted: [String: UInt64] = [:]
