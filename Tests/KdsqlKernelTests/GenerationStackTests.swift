@@ -69,3 +69,61 @@ import KdsqlMemory
         #expect(compared == drgn.count, "\(g): tasks drgn lists but kdsql does not")
     }
 }
+
+/// The module Oops on every configured generation that has an oops set: the
+/// crasher's trace crosses the page-fault pt_regs into kdsql_oops (the
+/// module's own ORC tables, read from its `struct module`) and on to the
+/// syscall, as the kernel's reliable Call Trace printed it.
+@Suite struct GenerationOopsTests {
+    static var generationsWithOops: [KernelGeneration] { Fixtures.generations.filter(\.hasOops) }
+
+    static func crasher(_ g: KernelGeneration) throws -> (StackTraces, StackTrace) {
+        let traces = try StackTraces(kernel: try Kernel.open(path: try Fixtures.path(g.oops, g.dump)))
+        let crash = try Fixtures.truth(g.oops, "crash.txt")
+        let pid = try #require(crash.split(whereSeparator: \.isNewline).first { $0.hasPrefix("panic_pid=") || $0.hasPrefix("crasher_pid=") }
+            .flatMap { Int64($0.split(separator: "=")[1]) })
+        let task = try #require(try traces.tasks.lookup(pid: pid).first)
+        return (traces, traces.trace(task: task))
+    }
+
+    @Test(arguments: generationsWithOops)
+    func crasherTraceCrossesTheModuleByItsOwnORC(_ g: KernelGeneration) throws {
+        let (_, trace) = try Self.crasher(g)
+        #expect(trace.frames.allSatisfy { $0.error == nil }, "\(g): \(trace.frames.compactMap(\.error))")
+        let exception = try #require(trace.frames.firstIndex { $0.isExceptionFrame && $0.module == "kdsql_oops" }, "\(g)")
+        let printed = try Fixtures.truthCSV(g.oops, "oops-call-trace.csv").filter { $0["reliable"] == "1" }
+        let after = trace.frames[exception...]
+        #expect(after.first?.function == "kdsql_oops_write")
+        #expect(Array(after.dropFirst().map { $0.symbol ?? "?" }) ==
+                printed.map { "\($0["function"]!)+\($0["offset"]!)/\($0["size"]!)" }, "\(g)")
+        // The frame after the module's init is vmlinux again: reached through the module's ORC.
+        #expect(after.dropFirst().first?.module == "kdsql_oops")
+        #expect(after.dropFirst(2).first?.module == nil)
+    }
+
+    /// drgn (no module debug info) stops in the module; up to there its
+    /// return addresses are kdsql's, and every other task's are equal.
+    @Test(arguments: generationsWithOops.filter(\.hasOracle))
+    func returnAddressesEqualDrgnsUpToTheModule(_ g: KernelGeneration) throws {
+        let (traces, crasher) = try Self.crasher(g)
+        var drgn: [String: [UInt64]] = [:]
+        for r in try Fixtures.csv(try Fixtures.text(try Fixtures.path(g.oops, "oracle/stacks.csv"))) where r["inlined"] == "0" {
+            let pc = try #require(UInt64(r["pc"]!.dropFirst(2), radix: 16))
+            if pc >= GenerationStackTests.kernelSpace { drgn["\(r["pid"]!)/\(r["comm"]!)", default: []].append(pc) }
+        }
+        var compared = 0
+        for task in try traces.tasks.all() {
+            let key = "\(try traces.tasks.pid(task))/\(try traces.tasks.comm(task))"
+            guard let want = drgn[key] else { continue }
+            let mine = traces.trace(task: task).frames.map(\.pc).filter { $0 >= GenerationStackTests.kernelSpace }
+            if task == crasher.task {
+                #expect(Array(mine.prefix(want.count)) == want, "\(g) \(key)")
+                #expect(mine.count > want.count, "\(g): kdsql stops where drgn does")
+            } else {
+                #expect(mine == want, "\(g) \(key)")
+            }
+            compared += 1
+        }
+        #expect(compared == drgn.count)
+    }
+}
