@@ -65,7 +65,18 @@ ensure-sets:
 
 # Every kernel generation: the missing sets are generated (5.10 and 7.3 with drgn's stacks),
 # then the per-generation suites run on all four; a set still missing fails them.
+# drgn's stacks of sets made without them (the shared ones) go to ~/.cache/kdsql/oracle.
 test-kernels: deps
 	@$(MAKE) --no-print-directory ensure-sets SETS="$(MATRIX_SETS)" ORACLE=--oracle
+	@for entry in $(MATRIX_SETS); do
+	    IFS=: read -r set dump release <<<"$$entry"
+	    for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)" "$(CACHE_FIXTURES)"; do
+	        if [ -n "$$root" ] && [ -f "$$root/$$set/$$dump" ]; then
+	            [ -f "$$root/$$set/oracle/stacks.csv" ] || [ -f "$(HOME)/.cache/kdsql/oracle/$$set/stacks.csv" ] ||
+	                Tests/Fixtures/make-dump --kernel "$$release" --oracle-only "$$root/$$set"
+	            break
+	        fi
+	    done
+	done
 	swift build --build-tests
-	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) swift test --skip-build --filter Generation
+	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) KDSQL_ORACLE=1 swift test --skip-build --filter Generation

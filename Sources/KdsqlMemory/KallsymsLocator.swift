@@ -24,7 +24,8 @@ enum KallsymsLocator {
         var va = start & ~0xfff
         var previousTail: [UInt8] = []
         while va < start &+ span {
-            let bytes = readTolerant(va, chunk, read: read)
+            // A whole MiB the dump does not have: past the end of its memory.
+            guard let bytes = readTolerant(va, chunk, read: read) else { break }
             scanned += UInt64(chunk)
             let window = previousTail + bytes
             let windowBase = va &- UInt64(previousTail.count)
@@ -54,17 +55,18 @@ enum KallsymsLocator {
     }
 
     /// Reads a range page by page where a bulk read fails: pages the dump left
-    /// out (zero pages filtered by makedumpfile) read as zeros.
-    static func readTolerant(_ va: UInt64, _ count: Int, read: Reader) -> [UInt8] {
+    /// out (zero pages filtered by makedumpfile) read as zeros; nil when no
+    /// page of the range can be read.
+    static func readTolerant(_ va: UInt64, _ count: Int, read: Reader) -> [UInt8]? {
         if let bytes = try? read(va, count) { return bytes }
         var out = [UInt8](repeating: 0, count: count)
-        var done = 0
+        var done = 0, any = false
         while done < count {
             let n = min(4096, count - done)
-            if let page = try? read(va &+ UInt64(done), n) { out.replaceSubrange(done..<(done + n), with: page) }
+            if let page = try? read(va &+ UInt64(done), n) { out.replaceSubrange(done..<(done + n), with: page); any = true }
             done += n
         }
-        return out
+        return any ? out : nil
     }
 
     @inline(__always)
@@ -120,7 +122,9 @@ enum KallsymsLocator {
         // each; directly before the token table, or before seqs_of_names.
         let back = 4 << 20
         let windowStart = tokenTable &- UInt64(back)
-        let window = readTolerant(windowStart, back, read: read)
+        guard let window = readTolerant(windowStart, back, read: read) else {
+            throw NotFound(description: "nothing readable before the token table at 0x\(String(tokenTable, radix: 16))")
+        }
         func at(_ va: UInt64) -> Int { Int(va &- windowStart) }
         var tried: [String] = []
         // Walk back over 8-aligned zero words; each may start the markers.

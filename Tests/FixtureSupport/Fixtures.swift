@@ -175,8 +175,25 @@ extension Fixtures {
         return String(cString: env).split(separator: ",").map { $0.trimmingCharacters(in: " ") }
     }
 
-    /// Configured generations whose sets carry drgn's stacks.
-    public static var generationsWithOracle: [KernelGeneration] { generations.filter(\.hasOracle) }
+    /// Configured generations compared with drgn's stacks: those whose sets
+    /// carry them (made with `make-dump --oracle`), or all of them with
+    /// `KDSQL_ORACLE=1` (`make test-kernels` records drgn's stacks of the shared
+    /// sets into ~/.cache/kdsql/oracle first; a missing one then fails).
+    public static var generationsWithOracle: [KernelGeneration] {
+        if let env = getenv("KDSQL_ORACLE"), String(cString: env) == "1" { return generations }
+        return generations.filter(\.hasOracle)
+    }
+
+    /// drgn's stacks of a set: `<set>/oracle/stacks.csv`, else
+    /// `~/.cache/kdsql/oracle/<set>/stacks.csv` (make-dump --oracle-only).
+    public static func oracleStacks(_ set: String) throws -> String {
+        if let p = try? path(set, "oracle/stacks.csv") { return p }
+        if let home = getenv("HOME") {
+            let p = String(cString: home) + "/.cache/kdsql/oracle/\(set)/stacks.csv"
+            if access(p, R_OK) == 0 { return p }
+        }
+        throw Missing(what: "\(set)/oracle/stacks.csv (Tests/Fixtures/make-dump --oracle-only)")
+    }
 }
 
 extension Substring {

@@ -51,7 +51,7 @@ import KdsqlMemory
     func returnAddressesEqualDrgns(_ g: KernelGeneration) throws {
         let traces = try Self.traces(g)
         var drgn: [String: [UInt64]] = [:]
-        for r in try Fixtures.csv(try Fixtures.text(try Fixtures.path(g.sysrq, "oracle/stacks.csv"))) where r["inlined"] == "0" {
+        for r in try Fixtures.csv(try Fixtures.text(try Fixtures.oracleStacks(g.sysrq))) where r["inlined"] == "0" {
             let pc = try #require(UInt64(r["pc"]!.dropFirst(2), radix: 16))
             if pc >= Self.kernelSpace { drgn["\(r["pid"]!)/\(r["comm"]!)", default: []].append(pc) }
         }
@@ -103,11 +103,11 @@ import KdsqlMemory
 
     /// drgn (no module debug info) stops in the module; up to there its
     /// return addresses are kdsql's, and every other task's are equal.
-    @Test(arguments: generationsWithOops.filter(\.hasOracle))
+    @Test(arguments: Fixtures.generationsWithOracle.filter(\.hasOops))
     func returnAddressesEqualDrgnsUpToTheModule(_ g: KernelGeneration) throws {
         let (traces, crasher) = try Self.crasher(g)
         var drgn: [String: [UInt64]] = [:]
-        for r in try Fixtures.csv(try Fixtures.text(try Fixtures.path(g.oops, "oracle/stacks.csv"))) where r["inlined"] == "0" {
+        for r in try Fixtures.csv(try Fixtures.text(try Fixtures.oracleStacks(g.oops))) where r["inlined"] == "0" {
             let pc = try #require(UInt64(r["pc"]!.dropFirst(2), radix: 16))
             if pc >= GenerationStackTests.kernelSpace { drgn["\(r["pid"]!)/\(r["comm"]!)", default: []].append(pc) }
         }
