@@ -23,9 +23,20 @@ enum KallsymsLocator {
         // Scan in 1 MiB chunks with an overlap of 512 bytes (one token_index).
         var va = start & ~0xfff
         var previousTail: [UInt8] = []
+        var unreadable = 0
         while va < start &+ span {
-            // A whole MiB the dump does not have: past the end of its memory.
-            guard let bytes = readTolerant(va, chunk, read: read) else { break }
+            // makedumpfile leaves zero pages out, so the image has holes (the
+            // 2 MiB alignment after _etext, .bss); 16 MiB in a row that the
+            // dump does not have are past the end of its memory.
+            guard let bytes = readTolerant(va, chunk, read: read) else {
+                unreadable += 1
+                if unreadable >= 16 { break }
+                previousTail = []
+                va &+= UInt64(chunk)
+                scanned += UInt64(chunk)
+                continue
+            }
+            unreadable = 0
             scanned += UInt64(chunk)
             let window = previousTail + bytes
             let windowBase = va &- UInt64(previousTail.count)
