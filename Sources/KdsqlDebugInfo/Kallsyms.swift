@@ -34,7 +34,7 @@ public final class Kallsyms: SymbolTable {
         public var offsets: [Int32]
         public var relativeBase: UInt64
         public var absolutePercpu: Bool
-        /// 6.15+ (no kallsyms_relative_base): the address of kallsyms_offsets,
+        /// 7.x (no kallsyms_relative_base): the address of kallsyms_offsets,
         /// whose entries are then place-relative (see KallsymsLayout).
         public var placeRelativeOffsets: UInt64?
         public init(numSyms: Int, names: [UInt8], tokenTable: [UInt8], tokenIndex: [UInt16],

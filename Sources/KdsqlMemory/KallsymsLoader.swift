@@ -69,7 +69,7 @@ enum KallsymsLoader {
         let seqsSize = UInt64((3 * count + 7) & ~7)
         func align8(_ v: UInt64) -> UInt64 { (v + 7) & ~7 }
         guard let relBaseAddress = info.symbol("kallsyms_relative_base") else {
-            // 6.15+: no relative base, place-relative offsets after token_index, then seqs_of_names.
+            // 7.x: no relative base, place-relative offsets after token_index, then seqs_of_names (KallsymsLayout).
             // seqs_of_names is an .incbin there, right after the 4-byte offsets (7.3: not 8-aligned).
             return KallsymsLayout(numSyms: count, names: names, markers: tokenTable - align8(markersSize), seqsOfNames: offsets + UInt64(4 * count),
                                   tokenTable: tokenTable, tokenIndex: tokenIndex, offsets: offsets, encoding: .placeRelative,
@@ -80,11 +80,11 @@ enum KallsymsLoader {
         // x86_64 SMP kernels with a relative base have CONFIG_KALLSYMS_ABSOLUTE_PERCPU.
         let encoding = KallsymsLayout.Encoding.absolutePercpu(relativeBase: relBase)
         if offsets > tokenIndex {
-            // 6.4+ order: ..., token_index, offsets, relative_base, seqs_of_names
+            // the later order (6.12): ..., token_index, offsets, relative_base, seqs_of_names
             return KallsymsLayout(numSyms: count, names: names, markers: tokenTable - align8(markersSize), seqsOfNames: relBaseAddress + 8,
                                   tokenTable: tokenTable, tokenIndex: tokenIndex, offsets: offsets, encoding: encoding, origin: "VMCOREINFO")
         }
-        // 6.0-6.3 order: markers, [seqs_of_names (6.2, 6.1.y backports),] token_table
+        // the early order (6.1): markers, [seqs_of_names (6.2, 6.1.y backports),] token_table
         let seqs = tokenTable - seqsSize
         return KallsymsLayout(numSyms: count, names: names, markers: seqs - markersSize, seqsOfNames: seqs,
                               tokenTable: tokenTable, tokenIndex: tokenIndex, offsets: offsets, encoding: encoding, origin: "VMCOREINFO")

@@ -213,7 +213,7 @@ enum KallsymsLocator {
         let n = base.numSyms
         let offsetsSize = align8(UInt64(4 * n))
         var options: [KallsymsLayout] = []
-        // up to 6.1: offsets, relative_base, num_syms, names
+        // the early order (5.10, 6.1): offsets, relative_base, num_syms, names
         let early = base.names &- 16 &- offsetsSize
         if let rb = try? read(base.names &- 16, 8) {
             let relBase = rb.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
@@ -221,7 +221,7 @@ enum KallsymsLocator {
                 var l = base; l.offsets = early; l.encoding = enc; options.append(l)
             }
         }
-        // 6.4+: token_index (512 bytes), offsets, [relative_base,] seqs_of_names
+        // the later order (6.12) and 7.x: token_index (512 bytes), offsets, [relative_base,] seqs_of_names
         let late = base.tokenIndex + 512
         if let rb = try? read(late + offsetsSize, 8) {
             let relBase = rb.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
