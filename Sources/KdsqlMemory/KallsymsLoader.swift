@@ -44,10 +44,16 @@ enum KallsymsLoader {
                 ? "VMCOREINFO names no kallsyms tables (kernels before 6.0)"
                 : "VMCOREINFO's kallsyms entries are incomplete")
         }
+        let cache = KallsymsLayoutCache(buildID: info.buildID)
+        if let layout = cache.load(kaslrOffset: info.kernelOffset),
+           let table = try? open(layout, read: read), (try? check(table, against: info)) != nil {
+            return Loaded(symbols: table, source: "kallsyms (from the dump, found in the kernel image)")
+        }
         do {
             let layout = try KallsymsLocator.locate(vmcoreinfo: info, read: read)
             let table = try open(layout, read: read)
             try check(table, against: info)
+            cache.store(layout, kaslrOffset: info.kernelOffset)
             return Loaded(symbols: table, source: "kallsyms (from the dump, found in the kernel image)")
         } catch {
             notes.append("\(error)")

@@ -1,4 +1,5 @@
 import Testing
+import Glibc
 import KdsqlDump
 import KdsqlDebugInfo
 @testable import KdsqlMemory
@@ -37,5 +38,33 @@ import KdsqlDebugInfo
             #expect(text.contains("linux-image-7.3.4+deb13-cloud-amd64-dbg"), "\(text)")
             #expect(!text.contains("predates"), "\(text)")
         }
+    }
+}
+
+/// The remembered layout of a build serves every boot of it: addresses are
+/// kept without the KASLR slide.
+@Suite struct KallsymsLayoutCacheTests {
+    @Test func aStoredLayoutComesBackForAnotherKASLRSlide() throws {
+        let path = "/tmp/kdsql-layout-test-\(getpid()).layout"
+        defer { unlink(path) }
+        let cache = KallsymsLayoutCache(path: path)
+        let slide1: UInt64 = 0x1740_0000, slide2: UInt64 = 0x0940_0000
+        let base: UInt64 = 0xffff_ffff_8100_0000
+        let stored = KallsymsLayout(numSyms: 96995, names: base + 0xf42ed0 + slide1, markers: base + 0x1071968 + slide1,
+                                    seqsOfNames: nil, tokenTable: base + 0x1071f58 + slide1, tokenIndex: base + 0x10722e8 + slide1,
+                                    offsets: base + 0xee4330 + slide1, encoding: .absolutePercpu(relativeBase: base + slide1),
+                                    origin: "test")
+        cache.store(stored, kaslrOffset: slide1)
+        let loaded = try #require(cache.load(kaslrOffset: slide2))
+        #expect(loaded.numSyms == 96995)
+        #expect(loaded.names == base + 0xf42ed0 + slide2)
+        #expect(loaded.offsets == base + 0xee4330 + slide2)
+        #expect(loaded.seqsOfNames == nil)
+        #expect(loaded.encoding == .absolutePercpu(relativeBase: base + slide2))
+    }
+
+    @Test func aMissingOrForeignFileIsNoLayout() {
+        #expect(KallsymsLayoutCache(path: "/nonexistent/kdsql.layout").load(kaslrOffset: 0) == nil)
+        #expect(KallsymsLayoutCache(path: "/etc/hostname").load(kaslrOffset: 0) == nil)
     }
 }
