@@ -76,8 +76,9 @@ public final class Kernel {
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
         } else {
-            self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-            self.symbolSource = "kallsyms (from the dump)"
+            let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+            self.symbols = loaded.symbols
+            self.symbolSource = loaded.source
         }
         translator.learn(symbols: symbols)
     }

@@ -100,10 +100,22 @@ public final class X86_64Translator: AddressTranslator {
     /// The direct map's base is randomized (CONFIG_RANDOMIZE_MEMORY); the
     /// kernel keeps it in page_offset_base (arch/x86/mm/kaslr.c).
     public func learn(symbols: any SymbolTable) {
-        if let pobSym = symbols.address(of: "page_offset_base"),
-           let pob = try? memory.readInteger(physical: try translate(pobSym), as: UInt64.self),
-           pob >= 0xffff_8000_0000_0000 {
-            pageOffsetBase = pob
+        guard let pobSym = symbols.address(of: "page_offset_base"),
+              let pob = try? memory.readInteger(physical: try translate(pobSym), as: UInt64.self),
+              pob >= 0xffff_8000_0000_0000 else { return }
+        pageOffsetBase = pob
+        // With KASLR the direct map is only as large as RAM plus
+        // CONFIG_RANDOMIZE_MEMORY_PHYSICAL_PADDING (10 TiB), not
+        // 1 << MAX_PHYSMEM_BITS, and the vmalloc and vmemmap regions follow
+        // it at random distances (arch/x86/mm/kaslr.c,
+        // kernel_randomize_memory()): a vmalloc address (a task's stack, a
+        // per-CPU chunk) can lie within 64 TiB of page_offset_base. The
+        // window ends at the next region the kernel placed above it.
+        for name in ["vmalloc_base", "vmemmap_base"] {
+            guard let sym = symbols.address(of: name),
+                  let base = try? memory.readInteger(physical: try translate(sym), as: UInt64.self),
+                  base > pob, base - pob < directMapSize else { continue }
+            directMapSize = base - pob
         }
     }
 }

@@ -211,6 +211,7 @@ public struct OrcUnwinder: StackUnwinder {
         case .r13: sp = try reg("r13")
         case .di: sp = try reg("rdi")
         case .dx: sp = try reg("rdx")
+        case .ax: sp = try reg("rax")  // 7.x ORC_REG_AX
         default: throw UnwindFailure(reason: "unknown ORC sp base register \(orc.spRegRaw) at pc \(hex(state.ip))")
         }
         if indirect {
