@@ -9,7 +9,7 @@ struct FilesTable: ProcessTable {
         var process: ProcessRow
         var fd: Int
         var file: UInt64
-        var files: TaskFiles
+        var files: FileDecoder
     }
 
     static var columns: Columns {
@@ -21,7 +21,7 @@ struct FilesTable: ProcessTable {
             file: .address { $0.file },
             dentry: .address { try $0.files.dentry(file: $0.file) },
             inode: .address { try $0.files.inode(file: $0.file) },
-            type: .text { row in try row.files.inodeMode(file: row.file).map(TaskFiles.typeName(mode:)) },
+            type: .text { row in try row.files.inodeMode(file: row.file).map(FileDecoder.typeName(mode:)) },
             path: .text { try $0.files.path(file: $0.file) },
             flags: .integer { try $0.files.flags(file: $0.file) },
             mode: .integer { try $0.files.mode(file: $0.file) },
@@ -36,7 +36,7 @@ struct FilesTable: ProcessTable {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let files = try session.taskFiles()
         return Rows(flattening: next) { process in
-            try files.openFiles(task: process.task).map { Row(process: process, fd: $0.fd, file: $0.file, files: files) }
+            try files.openFiles(task: process.task).map { Row(process: process, fd: $0.fd, file: $0.file, files: files.decoder) }
         }
     }
 
