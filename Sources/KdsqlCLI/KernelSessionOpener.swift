@@ -11,7 +11,7 @@ extension SessionOpener {
                 try checkReadable(map) { .cannotReadFile(path: map, reason: $0) }
             }
             do {
-                var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux)
+                var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux, strict: request.strict)
                 if let mb = request.cacheMB { options.cacheBytes = max(1, mb) << 20 }
                 let kernel = try Kernel.open(path: request.dumpPath, options: options)
                 let context = ConnectionContext(kernel: kernel, options: .init(strict: request.strict))

@@ -44,7 +44,13 @@ public struct SessionOpener: Sendable {
     }
 
     static func checkReadable(_ path: String, _ failure: (String) -> CLIError) throws(CLIError) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        // Only regular files: open(2) of a FIFO would block, and a directory
+        // opens fine but is no dump and no map.
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            throw failure(st.st_mode & S_IFMT == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
+        }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw failure(SystemError.describe(errno)) }
         close(fd)
     }

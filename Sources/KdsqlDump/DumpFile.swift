@@ -75,4 +75,43 @@ public protocol DumpFile: PhysicalMemory {
     func presentPageFrames() -> [UInt64]
     /// Cache counters (ELF dumps, read in place, report no decompression).
     var cacheStats: PageCacheStats { get }
+    /// What looked wrong while opening (unknown header version, stray status
+    /// bits, a file cut short), one line each; the front end prints them once.
+    var openWarnings: [String] { get }
+    /// Set when the file ends before the data its headers promise.
+    var truncation: DumpTruncation? { get }
+}
+
+extension DumpFile {
+    public var openWarnings: [String] { [] }
+    public var truncation: DumpTruncation? { nil }
+}
+
+/// How much of a cut-short dump is gone: the pages whose stored bytes lie past
+/// the end of the file. They read as `DumpError.pageMissing`.
+public struct DumpTruncation: Sendable, Equatable, CustomStringConvertible {
+    /// Size of the file as found.
+    public var fileSize: UInt64
+    /// Size the headers promise (at least).
+    public var expectedSize: UInt64
+    /// Dumped pages whose bytes are gone, of `dumpedPages`.
+    public var missingPages: Int
+    public var dumpedPages: Int
+    public init(fileSize: UInt64, expectedSize: UInt64, missingPages: Int, dumpedPages: Int) {
+        self.fileSize = fileSize
+        self.expectedSize = expectedSize
+        self.missingPages = missingPages
+        self.dumpedPages = dumpedPages
+    }
+
+    public var description: String {
+        func tenths(_ x: Double) -> String {
+            let t = Int((x * 10).rounded())
+            return "\(t / 10).\(t % 10)"
+        }
+        let pct = dumpedPages > 0 ? Double(missingPages) * 100 / Double(dumpedPages) : 0
+        let mib = Double(expectedSize - min(expectedSize, fileSize)) / 1048576
+        return "the dump file is truncated: \(fileSize) of at least \(expectedSize) bytes (\(tenths(mib)) MiB missing); "
+            + "\(missingPages) of \(dumpedPages) dumped pages (\(tenths(pct))%) are lost and read as excluded"
+    }
 }

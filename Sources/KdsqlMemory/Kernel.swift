@@ -15,12 +15,16 @@ public final class Kernel {
         public var cacheBytes: Int
         /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
         public var btfCacheDirectory: String?
+        /// Refuse a damaged dump (cut short, or headers that disagree) instead
+        /// of opening it with warnings.
+        public var strict: Bool
         public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20,
-                    btfCacheDirectory: String? = nil) {
+                    btfCacheDirectory: String? = nil, strict: Bool = false) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
+            self.strict = strict
         }
     }
 
@@ -31,6 +35,11 @@ public final class Kernel {
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
     public let kaslrOffset: UInt64
+    /// What looked wrong while opening, one line each (the dump's own, then
+    /// VMCOREINFO's); printed once by the front end and kept in kdsql_warnings.
+    public private(set) var openWarnings: [String]
+    /// Objects that could not be read during scans (see `KernelWarnings`).
+    public let warnings = KernelWarnings()
     let btfCacheDirectory: String?
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
@@ -41,6 +50,9 @@ public final class Kernel {
     /// search that decodes names, and walkers ask for the same few symbols
     /// (init_pid_ns, runqueues, __per_cpu_offset) on every row.
     private var addressCache: [String: UInt64] = [:]
+
+    /// Adds a warning about the dump as a whole (shown once, kept in kdsql_warnings).
+    public func addOpenWarning(_ text: String) { openWarnings.append(text) }
 
     public static func open(path: String, options: Options = Options()) throws -> Kernel {
         let dump = try DumpOpener.open(path: path, cacheBytes: options.cacheBytes)
@@ -55,30 +67,64 @@ public final class Kernel {
         }
         let info = VMCoreInfo(text: text)
         self.vmcoreinfo = info
-        self.kaslrOffset = info.kernelOffset
+        self.warnings.strict = options.strict
+        var warnings = dump.openWarnings
+        if options.strict, let cut = dump.truncation {
+            throw DumpError.truncated(what: "dump (\(cut.missingPages) of \(cut.dumpedPages) dumped pages are past the end; without --strict the rest is read)",
+                                      offset: cut.fileSize, fileSize: cut.fileSize)
+        }
+        // KERNELOFFSET is hex without a prefix (kernel/vmcore_info.c). A value
+        // that is not must not become a silent 0: the slide then follows from
+        // SYMBOL(_stext), which the kernel also records, relocated.
+        if let raw = info["KERNELOFFSET"], UInt64(raw, radix: 16) == nil {
+            guard let stext = info.symbol("_stext"), stext >= 0xffff_ffff_8100_0000 else {
+                throw MemoryError.missing("VMCOREINFO KERNELOFFSET=\(raw) is not a hexadecimal number and SYMBOL(_stext) is missing: the KASLR offset is unknown")
+            }
+            self.kaslrOffset = stext - 0xffff_ffff_8100_0000
+            warnings.append("VMCOREINFO KERNELOFFSET=\(raw) is not a hexadecimal number; using 0x\(String(stext - 0xffff_ffff_8100_0000, radix: 16)) from SYMBOL(_stext)")
+        } else {
+            self.kaslrOffset = info.kernelOffset
+        }
         // VMCOREINFO wins over dump headers: QEMU's kdump sub-header phys_base is wrong.
         guard let physBaseNumber = info.number("phys_base") else {
             throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")
         }
         let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
         guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
+        // KERNEL_IMAGE_SIZE is 512 MiB or 1 GiB (arch/x86/include/asm/page_64_types.h);
+        // anything else, negative included, is damage: the 1 GiB default stands.
+        var imageSize: UInt64 = 1 << 30
+        if let n = info.number("KERNEL_IMAGE_SIZE") {
+            if n > 0, n <= 1 << 31 { imageSize = UInt64(n) } else {
+                warnings.append("VMCOREINFO NUMBER(KERNEL_IMAGE_SIZE)=\(n) is impossible; assuming 1 GiB")
+            }
+        }
         let translator = X86_64Translator(
             memory: dump,
             physBase: UInt64(bitPattern: physBaseNumber),
-            kernelImageSize: UInt64(info.number("KERNEL_IMAGE_SIZE") ?? 1 << 30),
+            kernelImageSize: imageSize,
             kernelRootVirtual: root,
             fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
         if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
         self.translator = translator
 
+        self.openWarnings = warnings
         if let mapPath = options.systemMapPath {
-            let map = try SystemMap(path: mapPath, kaslrOffset: info.kernelOffset)
+            let map = try SystemMap(path: mapPath, kaslrOffset: kaslrOffset)
             try map.validate(against: info)
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
         } else {
-            self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-            self.symbolSource = "kallsyms (from the dump)"
+            do {
+                self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+                self.symbolSource = "kallsyms (from the dump)"
+            } catch where !options.strict && KernelWarnings.unreadableCause(error) != nil {
+                // The kernel image is not in the dump (cut short, or filtered):
+                // the symbols VMCOREINFO names are all there is.
+                self.symbols = try Kernel.vmcoreinfoSymbols(info)
+                self.symbolSource = "VMCOREINFO only (kallsyms unreadable)"
+                openWarnings.append("kallsyms is unreadable (\(error)); only the \(info.entries.filter { $0.key.hasPrefix("SYMBOL(") }.count) symbols VMCOREINFO names are known; give --system-map for the rest")
+            }
         }
         // The direct map's base is randomized; the kernel keeps it in a variable.
         if let pobSym = symbols.address(of: "page_offset_base"),
@@ -88,6 +134,16 @@ public final class Kernel {
         }
     }
 
+    /// A symbol table of VMCOREINFO's SYMBOL() entries (runtime addresses).
+    static func vmcoreinfoSymbols(_ info: VMCoreInfo) throws -> SystemMap {
+        var text = ""
+        for (key, value) in info.entries where key.hasPrefix("SYMBOL(") && key.hasSuffix(")") {
+            guard let a = UInt64(value, radix: 16) else { continue }
+            text += String(a, radix: 16) + " D " + key.dropFirst(7).dropLast() + "\n"
+        }
+        return try SystemMap(text: text)
+    }
+
     // MARK: Types
 
     /// The kernel's type information (BTF from the dump), loaded on first use.
@@ -95,6 +151,10 @@ public final class Kernel {
         if let loadedTypes { return loadedTypes }
         guard let start = symbols.address(of: "__start_BTF"), let stop = symbols.address(of: "__stop_BTF"), stop > start,
               stop - start < 512 << 20 else {
+            // Say which of the possible reasons it is.
+            if symbols.address(of: "_end") == nil {
+                throw MemoryError.missing("no type information: the symbols (\(symbolSource)) lack __start_BTF/__stop_BTF and _end, so they are incomplete (a truncated System.map, or kallsyms lost with the kernel image); give the complete System.map with --system-map")
+            }
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
         }
         let bytes = try btfBytes(start: start, count: Int(stop - start))
