@@ -78,6 +78,7 @@ public final class KernelWarnings {
             switch e {
             case .unmapped: return "unmapped addresses"
             case .cycle, .nullPointer, .unterminatedString: return "broken links"
+            case .implausible: return "implausible data"
             default: return nil
             }
         default: return nil
