@@ -80,11 +80,36 @@ public protocol DumpFile: PhysicalMemory {
     var openWarnings: [String] { get }
     /// Set when the file ends before the data its headers promise.
     var truncation: DumpTruncation? { get }
+    /// A hash of every stored byte (compressed, as in the file) behind the
+    /// page-aligned physical range, without decompressing: two dumps give
+    /// the same value only when they store the same bytes. Nil when the
+    /// format cannot say cheaply.
+    func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64?
 }
 
 extension DumpFile {
     public var openWarnings: [String] { [] }
     public var truncation: DumpTruncation? { nil }
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? { nil }
+}
+
+/// FNV-1a over 8-byte words (then the tail bytes): fast, and enough to tell
+/// whether stored bytes changed (it guards a cache, it is not a signature).
+public struct Fingerprint {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    public init() {}
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var h = value
+        let words = bytes.count / 8
+        for i in 0..<words {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3
+        }
+        for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
+        value = h
+    }
+    public mutating func add(_ v: UInt64) {
+        value = (value ^ v) &* 0x100_0000_01b3
+    }
 }
 
 /// How much of a cut-short dump is gone: the pages whose stored bytes lie past

@@ -232,6 +232,19 @@ public final class ElfVmcore: DumpFile {
         pagesRead &+= 1
     }
 
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? {
+        var fp = Fingerprint()
+        var done = 0
+        while done < count {
+            let pa = physical + UInt64(done)
+            guard let at = fileOffset(physical: pa), let i = segmentIndex(for: pa) else { throw DumpError.pageExcluded(physicalAddress: pa) }
+            let n = Int(min(UInt64(count - done), segments[i].presentSize - (pa - segments[i].start)))
+            fp.add(try file.bytes(at: at, count: n, what: "PT_LOAD data"))
+            done += n
+        }
+        return fp.value
+    }
+
     /// File offset of a physical address's byte, when the file holds it
     /// (diagnostics and the fault tests that patch a copy).
     public func fileOffset(physical address: UInt64) -> UInt64? {

@@ -440,6 +440,23 @@ public final class KdumpCompressedFile: DumpFile {
         return (offset, size, flags)
     }
 
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? {
+        var fp = Fingerprint()
+        let first = physical >> pageShift, end = (physical + UInt64(count) + UInt64(blockSize) - 1) >> pageShift
+        for pfn in first..<end {
+            let (offset, size, flags) = try descriptor(pfn: pfn)
+            fp.add(UInt64(size) << 32 | UInt64(flags))
+            if let bytes = source.contiguousBytes(at: offset, count: size) {
+                fp.add(bytes)
+            } else {
+                let part = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
+                try source.copy(at: offset, into: part, what: "page data")
+                fp.add(UnsafeRawBufferPointer(part))
+            }
+        }
+        return fp.value
+    }
+
     private func load(pfn: UInt64, address: UInt64) throws -> UnsafeRawPointer {
         guard pfn < maxMapnr else { throw DumpError.notInDump(physicalAddress: address) }
         guard isPresent(pfn: pfn) else {

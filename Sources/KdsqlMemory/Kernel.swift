@@ -166,19 +166,18 @@ public final class Kernel {
     /// The BTF blob: from the local copy of this build's BTF when it matches
     /// the dump (BTFCache), else read out of the dump and remembered.
     private func btfBytes(start: UInt64, count: Int) throws -> [UInt8] {
-        let cache = BTFCache(buildID: vmcoreinfo.buildID, directory: btfCacheDirectory)
-        let page = min(4096, count)
-        if let cached = cache.load(count: count),
-           let head = try? read(start, count: page), head[...] == cached[0..<page],
-           let tail = try? read(start + UInt64(count - page), count: page), tail[...] == cached[(count - page)...] {
-            typesFromCache = true
-            return cached
-        }
         // The blob sits in the kernel image, which is physically contiguous:
         // one bulk read (decompressed on every core) instead of 1000 page reads.
         var bytes = [UInt8](repeating: 0, count: count)
         let physical = try translator.translate(start)
-        if try translator.translate(start + UInt64(count) - 1) == physical + UInt64(count) - 1 {
+        let contiguous = try translator.translate(start + UInt64(count) - 1) == physical + UInt64(count) - 1
+        let fingerprint = contiguous ? try? dump.storedBytesFingerprint(physical: physical & ~0xfff, count: Int(physical & 0xfff) + count) : nil
+        let cache = BTFCache(buildID: vmcoreinfo.buildID, fingerprint: fingerprint ?? nil, directory: btfCacheDirectory)
+        if let cached = cache.load(count: count) {
+            typesFromCache = true
+            return cached
+        }
+        if contiguous {
             try bytes.withUnsafeMutableBytes { try dump.readBulk(physical: physical, into: $0) }
         } else {
             try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }
