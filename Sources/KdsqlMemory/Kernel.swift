@@ -40,6 +40,8 @@ public final class Kernel {
     public private(set) var openWarnings: [String]
     /// Objects that could not be read during scans (see `KernelWarnings`).
     public let warnings = KernelWarnings()
+    /// Bytes per page (VMCOREINFO PAGESIZE; 4096 when absent).
+    public let pageSize: UInt64
     let btfCacheDirectory: String?
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
@@ -84,6 +86,11 @@ public final class Kernel {
             warnings.append("VMCOREINFO KERNELOFFSET=\(raw) is not a hexadecimal number; using 0x\(String(stext - 0xffff_ffff_8100_0000, radix: 16)) from SYMBOL(_stext)")
         } else {
             self.kaslrOffset = info.kernelOffset
+        }
+        if let size = info.number("PAGESIZE"), size >= 4096, size <= 1 << 16, size & (size - 1) == 0 {
+            self.pageSize = UInt64(size)
+        } else {
+            self.pageSize = 4096
         }
         // VMCOREINFO wins over dump headers: QEMU's kdump sub-header phys_base is wrong.
         guard let physBaseNumber = info.number("phys_base") else {
