@@ -33,6 +33,7 @@ struct Invocation {
         let connection = try opener.open(SessionRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: command.vmlinux,
             cacheMB: command.cacheMB, strict: command.strict))
+        for warning in connection.openWarnings { writeStandardError("kdsql: warning: \(warning)") }
 
         guard texts.isEmpty else {
             // The banner is for people; machine formats must stay parseable.
@@ -76,9 +77,11 @@ struct Invocation {
         let runner = StatementRunner(db: connection.handle)
         func warn() {
             let warnings = connection.drainWarnings()
-            guard !warnings.isEmpty else { return }
+            let summary = connection.drainDamageSummary()
+            guard !warnings.isEmpty || summary != nil else { return }
             out.flush()
             for warning in warnings { writeStandardError("kdsql: warning: \(warning)") }
+            if let summary { writeStandardError("kdsql: \(summary)") }
         }
         for text in texts {
             if let query = text.query {
@@ -90,6 +93,7 @@ struct Invocation {
             } catch {
                 warn()
                 out.flush()
+                if connection.takeDamageFailure() != nil { throw .damagedDump(error) }
                 throw .sql(error)
             }
         }

@@ -38,6 +38,10 @@ extension SessionOpener {
 /// `.tables` and `.schema` come from the table definitions in Grammar/,
 /// plus whatever tables and views the user created in this session.
 extension KdsqlDatabase: QueryConnection {
+    public var openWarnings: [String] { context.kernel?.openWarnings ?? [] }
+    public func drainDamageSummary() -> String? { context.drainDamageSummary() }
+    public func takeDamageFailure() -> String? { context.takeDamageFailure() }
+
     public func tableSummaries() -> [TableSummary] {
         let own = ((try? query("SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%'")) ?? [])
             .compactMap { row -> TableSummary? in

@@ -7,6 +7,19 @@ public protocol QueryConnection: AnyObject {
     func tableSummaries() -> [TableSummary]
     /// Warnings gathered since the last call (unreadable memory and the like).
     func drainWarnings() -> [String]
+    /// What looked wrong when the dump was opened (a cut file, odd headers), one line each.
+    var openWarnings: [String] { get }
+    /// One line about objects the last statement skipped, then reset; nil when none.
+    func drainDamageSummary() -> String?
+    /// Why the last failed statement failed, when it was the dump's damage
+    /// (not an SQL mistake); then reset.
+    func takeDamageFailure() -> String?
+}
+
+extension QueryConnection {
+    public var openWarnings: [String] { [] }
+    public func drainDamageSummary() -> String? { nil }
+    public func takeDamageFailure() -> String? { nil }
 }
 
 public struct TableSummary: Equatable, Sendable {

@@ -87,9 +87,11 @@ public final class Shell {
 
     private func reportWarnings() {
         let warnings = connection.drainWarnings()
-        guard !warnings.isEmpty else { return }
+        let summary = connection.drainDamageSummary()
+        guard !warnings.isEmpty || summary != nil else { return }
         out.flush()
         for warning in warnings { writeStandardError("Warning: \(warning)") }
+        if let summary { writeStandardError("kdsql: \(summary)") }
     }
 
     private func fail(_ text: String) {

@@ -19,6 +19,13 @@ public final class KernelWarnings {
         public var message: String
         /// Occurrences (same scope and message).
         public var count: Int
+        public init(seq: Int, scope: String, address: UInt64?, message: String, count: Int) {
+            self.seq = seq
+            self.scope = scope
+            self.address = address
+            self.message = message
+            self.count = count
+        }
     }
 
     /// Refuse instead of skipping (`--strict`).
@@ -86,7 +93,7 @@ public final class KernelWarnings {
     }
 
     /// The error's own text without the address details that make every line unique.
-    static func reason(_ error: any Error) -> String {
+    public static func reason(_ error: any Error) -> String {
         switch error {
         case let e as DumpError:
             switch e {
