@@ -33,6 +33,8 @@ public final class KdumpCompressedFile: DumpFile {
     public let isSplit: Bool
     public let openWarnings: [String]
     public let truncation: DumpTruncation?
+    /// The bitmap's page count does not match the descriptor table (see init).
+    public private(set) var inconsistentDescriptors = false
 
     let source: any ByteSource
     let blockSize: Int
@@ -286,6 +288,24 @@ public final class KdumpCompressedFile: DumpFile {
         }
         self.truncation = truncation
         if let truncation { warnings.append("\(truncation)") }
+        // makedumpfile writes the page data right after the descriptor table
+        // (write_kdump_pages: offset_data = table + count * sizeof(page_desc)),
+        // so the lowest data offset is where the table ends. Otherwise the
+        // bitmap and the descriptors disagree on how many pages were dumped,
+        // and every page after the difference would read another's bytes.
+        if presentPageCount > 0, truncation == nil {
+            let head = min(presentPageCount, 4096), d = KdumpCompressedFile.descriptorSize
+            if let bytes = try? source.array(at: descriptorTable, count: head * d, what: "kdump page descriptors") {
+                var lowest = UInt64.max
+                bytes.withUnsafeBytes { raw in
+                    for k in 0..<head { lowest = min(lowest, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * d, as: UInt64.self))) }
+                }
+                if lowest != promisedDescriptors {
+                    warnings.append("kdump bitmap and page descriptors disagree: the bitmap counts \(presentPageCount) dumped pages, so page data should start at offset \(promisedDescriptors), but it starts at \(lowest); pages may read another page's bytes")
+                    inconsistentDescriptors = true
+                }
+            }
+        }
         self.openWarnings = warnings
 
         if let vmcoreinfoText, !notes.contains(where: { $0.name == "VMCOREINFO" }) {

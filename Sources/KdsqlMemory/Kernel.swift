@@ -75,6 +75,9 @@ public final class Kernel {
             throw DumpError.truncated(what: "dump (\(cut.missingPages) of \(cut.dumpedPages) dumped pages are past the end; without --strict the rest is read)",
                                       offset: cut.fileSize, fileSize: cut.fileSize)
         }
+        if options.strict, let first = warnings.first {
+            throw DumpError.corrupt(what: "dump (refused under --strict): \(first)", offset: 0)
+        }
         // KERNELOFFSET is hex without a prefix (kernel/vmcore_info.c). A value
         // that is not must not become a silent 0: the slide then follows from
         // SYMBOL(_stext), which the kernel also records, relocated.
