@@ -40,3 +40,16 @@ fixtures:
 	    if [ $$complete = 1 ]; then echo "fixtures: $$root"; exit 0; fi
 	done
 	Tests/Fixtures/make-dump
+
+# libFuzzer targets (Fuzz/README.md): FUZZ_SECONDS each (CI: 60).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz faults
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# Fault campaign: damaged copies of the fixtures (Scripts/fault-campaign.py),
+# FAULT_SECONDS in all (CI: 300): no crash, no hang, no silently changed answer.
+FAULT_SECONDS ?= 300
+faults: deps fixtures
+	swift build
+	python3 Scripts/fault-campaign.py --seconds $(FAULT_SECONDS)

@@ -22,7 +22,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls Fuzz/Targets | sed 's/\.swift$//'))
 for t in "${targets[@]}"; do
     echo "fuzz: linking $t" >&2
-    swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name Fuzz$t \
+    swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -module-name Fuzz$t \
         -I $out/Modules "${includes[@]}" \
         Fuzz/Support/*.swift Fuzz/Targets/$t.swift "${objects[@]}" \
         -lelf -lz -llzo2 -lsnappy -lzstd \

@@ -14,6 +14,6 @@ public func fuzzBTF(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             _ = btf.summary(of: t)
         }
     }
-    for id in 0..<64 { _ = btf.typeName(of: TypeID(id)); _ = btf.shape(of: TypeID(id)) }
+    for id in UInt32(0)..<64 { _ = btf.typeName(of: TypeID(id)); _ = btf.shape(of: TypeID(id)) }
     return 0
 }

@@ -7,7 +7,7 @@ public func fuzzKallsyms(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let bytes = FuzzSupport.bytes(data, count)
     guard bytes.count >= 16 else { return 0 }
     func u32(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 | Int(bytes[o + 2]) << 16 | Int(bytes[o + 3]) << 24 }
-    let numSyms = u32(0) & 0xfffff, split = min(u32(4) & 0xffff, bytes.count)
+    let numSyms = u32(0) & 0xfff, split = min(u32(4) & 0xffff, bytes.count)
     let base: UInt64 = 0xffff_ffff_8200_0000
     // The input is memory from `base` on; reads past it are unreadable.
     let read: LazyKallsyms.Reader = { va, n in
