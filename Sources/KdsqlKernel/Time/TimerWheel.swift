@@ -88,15 +88,31 @@ public final class TimerWheel {
         // sizeof(struct timer_base) gives it; each base records its CPU, which
         // the walk checks before trusting a base.
         var count = 2
-        if let at = kernel.symbols.address(of: "timer_bases"), let s = kernel.symbols.symbolize(at), s.offset == 0,
-           let extent = s.size, baseSize > 0 {
+        if let at = kernel.symbols.address(of: "timer_bases"), baseSize > 0,
+           let extent = TimerWheel.extent(of: at, in: kernel) {
             count = Int(max(1, min(3, extent / baseSize)))
+        } else if let release = kernel.vmcoreinfo.osRelease {
+            // No extent (a System.map's per-CPU symbols are not sized): the
+            // version decides, for the CONFIG_NO_HZ_COMMON kernels distributions ship.
+            let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+            if parts.count == 2, (parts[0], parts[1]) >= (6, 9) { count = 3 }
         }
         switch count {
         case 1: baseNames = ["BASE_STD"]
         case 3: baseNames = ["BASE_LOCAL", "BASE_GLOBAL", "BASE_DEF"]
         default: baseNames = ["BASE_STD", "BASE_DEF"]
         }
+    }
+
+    /// Bytes from a per-CPU symbol to the next one: kallsyms sizes it
+    /// through symbolize(); a System.map's per-CPU offsets sit below the
+    /// kernel image, where symbolize() does not answer, so the next symbol
+    /// of the full list bounds it there.
+    static func extent(of address: UInt64, in kernel: Kernel) -> UInt64? {
+        if let s = kernel.symbols.symbolize(address), s.offset == 0, let size = s.size { return size }
+        guard address < 0x10_0000 else { return nil }  // per-CPU offsets are small
+        let next = kernel.symbols.allSymbols.lazy.map(\.address).filter { $0 > address && $0 < 0x10_0000 }.min()
+        return next.map { $0 - address }
     }
 
     /// Address of `timer_bases[index]` of `cpu`.
