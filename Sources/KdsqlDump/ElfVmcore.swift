@@ -144,6 +144,11 @@ public final class ElfVmcore: DumpFile {
         var out: [Segment] = []
         for var seg in sorted {
             guard let prev = out.last, seg.start < prev.start + prev.memSize else { out.append(seg); continue }
+            // A segment reaching back past the start of the one it overlaps
+            // overlaps more than one: no dump tool writes that.
+            guard seg.start >= prev.start else {
+                throw DumpError.corrupt(what: "ELF program headers: the PT_LOAD at physical 0x\(String(seg.start, radix: 16)) overlaps several others", offset: 0)
+            }
             let prevEnd = prev.start + prev.memSize
             let overlapEnd = min(prevEnd, seg.start + seg.memSize)
             // Compare the bytes both hold in the file.
