@@ -16,9 +16,9 @@ import KdsqlMemory
 /// page (VMCOREINFO `NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)` = PGTY_slab << 24).
 /// Tail pages of a slab folio (`compound_head` bit 0 set) belong to it.
 ///
-/// The copy keeps the file's page data where it was: only the second bitmap
-/// and the page descriptor table (one entry per dumped page, in pfn order;
-/// the entries of dropped pages removed, the freed tail zeroed) change.
+/// The copy keeps the page data; the second bitmap and the page descriptor
+/// table (one entry per dumped page, in pfn order) lose the dropped pages,
+/// and the data moves up to follow the shorter table, as makedumpfile lays it out.
 /// Made once into ~/.cache/kdsql/scratch (or $TMPDIR) and reused.
 enum SlabExcludedDump {
     struct Failure: Error, CustomStringConvertible { let description: String }
@@ -30,7 +30,7 @@ enum SlabExcludedDump {
         var partial = ""
         for c in dir.split(separator: "/") { partial += "/" + c; mkdir(partial, 0o755) }
         let source_ = try MappedFile(path: source)
-        let target = dir + "/linux-6.12-cloud-amd64-slab-excluded-\(source_.size).kdump"
+        let target = dir + "/linux-6.12-cloud-amd64-slab-excluded-v2-\(source_.size).kdump"
         if access(target, R_OK) == 0 { return target }
         let bytes = try make(from: source)
         let temporary = target + ".\(getpid()).tmp"
@@ -80,14 +80,20 @@ enum SlabExcludedDump {
         let present = dump.presentPageFrames()
         var kept: [UInt8] = []
         kept.reserveCapacity(present.count * 24)
+        let dropped = present.filter { slab.contains($0) }.count
+        // The data moves up by the descriptors removed, so that it starts
+        // right after the table as makedumpfile writes it.
+        let shift = UInt64(dropped * 24)
         for (i, pfn) in present.enumerated() {
             if slab.contains(pfn) {
                 bytes[secondBitmap + Int(pfn >> 3)] &= ~(1 << UInt8(pfn & 7))
             } else {
-                kept.append(contentsOf: bytes[(table + i * 24)..<(table + i * 24 + 24)])
+                var desc = Array(bytes[(table + i * 24)..<(table + i * 24 + 24)])
+                let offset = desc.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } - shift
+                withUnsafeBytes(of: offset.littleEndian) { for k in 0..<8 { desc[k] = $0[k] } }
+                kept.append(contentsOf: desc)
             }
         }
-        for i in 0..<(present.count * 24) { bytes[table + i] = i < kept.count ? kept[i] : 0 }
-        return bytes
+        return Array(bytes[..<table]) + kept + bytes[(table + present.count * 24)...]
     }
 }
