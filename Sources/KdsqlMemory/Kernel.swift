@@ -30,7 +30,7 @@ public final class Kernel {
 
     public let dump: any DumpFile
     public let vmcoreinfo: VMCoreInfo
-    public let translator: X86_64Translator
+    public let translator: any AddressTranslator
     public let symbols: any SymbolTable
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
@@ -99,23 +99,12 @@ public final class Kernel {
         guard let physBaseNumber = info.number("phys_base") else {
             throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")
         }
-        let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
-        guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
         // KERNEL_IMAGE_SIZE is 512 MiB or 1 GiB (arch/x86/include/asm/page_64_types.h);
-        // anything else, negative included, is damage: the 1 GiB default stands.
-        var imageSize: UInt64 = 1 << 30
-        if let n = info.number("KERNEL_IMAGE_SIZE") {
-            if n > 0, n <= 1 << 31 { imageSize = UInt64(n) } else {
-                warnings.append("VMCOREINFO NUMBER(KERNEL_IMAGE_SIZE)=\(n) is impossible; assuming 1 GiB")
-            }
+        // anything else, negative included, is damage: makeTranslator keeps the 1 GiB default.
+        if let n = info.number("KERNEL_IMAGE_SIZE"), !(n > 0 && n <= 1 << 31) {
+            warnings.append("VMCOREINFO NUMBER(KERNEL_IMAGE_SIZE)=\(n) is impossible; assuming 1 GiB")
         }
-        let translator = X86_64Translator(
-            memory: dump,
-            physBase: UInt64(bitPattern: physBaseNumber),
-            kernelImageSize: imageSize,
-            kernelRootVirtual: root,
-            fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
-        if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
+        let translator = try Self.makeTranslator(info, physBase: UInt64(bitPattern: physBaseNumber), memory: dump)
         self.translator = translator
 
         self.openWarnings = warnings
@@ -126,8 +115,9 @@ public final class Kernel {
             self.symbolSource = "System.map \(mapPath)"
         } else {
             do {
-                self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-                self.symbolSource = "kallsyms (from the dump)"
+                let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+                self.symbols = loaded.symbols
+                self.symbolSource = loaded.source
             } catch where !options.strict && KernelWarnings.unreadableCause(error) != nil {
                 // The kernel image is not in the dump (cut short, or filtered):
                 // the symbols VMCOREINFO names are all there is.
@@ -136,12 +126,27 @@ public final class Kernel {
                 openWarnings.append("kallsyms is unreadable (\(error)); only the \(info.entries.filter { $0.key.hasPrefix("SYMBOL(") }.count) symbols VMCOREINFO names are known; give --system-map for the rest")
             }
         }
-        // The direct map's base is randomized; the kernel keeps it in a variable.
-        if let pobSym = symbols.address(of: "page_offset_base"),
-           let pob = try? dump.readInteger(physical: try translator.translate(pobSym), as: UInt64.self),
-           pob >= 0xffff_8000_0000_0000 {
-            translator.pageOffsetBase = pob
+        translator.learn(symbols: symbols)
+    }
+
+    /// The translator for the dump's architecture. x86_64 is recognised by
+    /// what its VMCOREINFO writes (arch/x86/kernel/machine_kexec_64.c
+    /// arch_crash_save_vmcoreinfo: the top-level table as init_top_pgt,
+    /// KERNEL_IMAGE_SIZE, pgtable_l5_enabled).
+    static func makeTranslator(_ info: VMCoreInfo, physBase: UInt64, memory: PhysicalMemory) throws -> any AddressTranslator {
+        let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
+        guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
+        guard root >= X86_64Translator.startKernelMap else {
+            throw MemoryError.missing("the kernel's page table is at \(String(root, radix: 16)), outside x86_64's kernel map: kdsql reads x86_64 dumps only")
         }
+        let translator = X86_64Translator(
+            memory: memory,
+            physBase: physBase,
+            kernelImageSize: info.number("KERNEL_IMAGE_SIZE").flatMap { $0 > 0 && $0 <= 1 << 31 ? UInt64($0) : nil } ?? 1 << 30,
+            kernelRootVirtual: root,
+            fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
+        if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
+        return translator
     }
 
     /// A symbol table of VMCOREINFO's SYMBOL() entries (runtime addresses).
@@ -204,8 +209,7 @@ public final class Kernel {
         var done = 0
         while done < buffer.count {
             let va = address &+ UInt64(done)
-            let inPage = Int(4096 - (va & 0xfff))
-            let n = min(inPage, buffer.count - done)
+            let n = min(translator.bytesToPageEnd(va), buffer.count - done)
             let pa = try translator.translate(va)
             try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
             done += n
@@ -220,7 +224,7 @@ public final class Kernel {
 
     @inline(__always)
     public func readInteger<T: FixedWidthInteger>(_ address: UInt64, as: T.Type = T.self) throws -> T {
-        if (address & 0xfff) + UInt64(MemoryLayout<T>.size) <= 4096 {
+        if (address & (pageSize - 1)) + UInt64(MemoryLayout<T>.size) <= pageSize {
             return try dump.readInteger(physical: try translator.translate(address), as: T.self)
         }
         var value = T.zero
@@ -241,7 +245,7 @@ public final class Kernel {
         var out: [UInt8] = []
         var va = address
         while out.count < maxLength {
-            let chunk = min(Int(4096 - (va & 0xfff)), maxLength - out.count)
+            let chunk = min(translator.bytesToPageEnd(va), maxLength - out.count)
             let bytes = try read(va, count: chunk)
             if let nul = bytes.firstIndex(of: 0) {
                 out.append(contentsOf: bytes[..<nul])
@@ -264,7 +268,7 @@ public final class Kernel {
         try bytes.withUnsafeMutableBytes { buffer in
             while done < count {
                 let va = address &+ UInt64(done)
-                let n = min(Int(4096 - (va & 0xfff)), count - done)
+                let n = min(translator.bytesToPageEnd(va), count - done)
                 let pa = try translator.translate(va, root: pgdPhysical)
                 try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
                 done += n
