@@ -118,7 +118,7 @@ public final class Kernel {
                 let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
                 self.symbols = loaded.symbols
                 self.symbolSource = loaded.source
-            } catch where !options.strict && KernelWarnings.unreadableCause(error) != nil {
+            } catch where !options.strict && (KernelWarnings.unreadableCause(error) != nil || dump.truncation != nil) {
                 // The kernel image is not in the dump (cut short, or filtered):
                 // the symbols VMCOREINFO names are all there is.
                 self.symbols = try Kernel.vmcoreinfoSymbols(info)
