@@ -11,10 +11,7 @@ struct KdsqlWarningsTable: VirtualTable {
     }
     static var estimatedRows: Double { 10 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         guard let kernel = context.kernel else { return .empty }
         // A snapshot: rows this scan adds must not change what it shows.
         let opening = kernel.openWarnings.enumerated().map {
