@@ -76,6 +76,8 @@ ensure-sets:
 	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; esac
 	    Tests/Fixtures/make-dump --kernel "$$release" $(ORACLE) $$scenario
 	done
+	Tests/Fixtures/make-dump
+
 
 # Every kernel generation: the missing sets are generated (5.10 and 7.3 with drgn's stacks),
 # then the per-generation suites run on all four; a set still missing fails them.
@@ -94,3 +96,16 @@ test-kernels: deps
 	done
 	swift build --build-tests
 	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) KDSQL_ORACLE=1 swift test --skip-build --filter Generation
+
+# libFuzzer targets (Fuzz/README.md): FUZZ_SECONDS each (CI: 60).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz faults
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# Fault campaign: damaged copies of the fixtures (Scripts/fault-campaign.py),
+# FAULT_SECONDS in all (CI: 300): no crash, no hang, no silently changed answer.
+FAULT_SECONDS ?= 300
+faults: deps fixtures
+	swift build
+	python3 Scripts/fault-campaign.py --seconds $(FAULT_SECONDS)

@@ -30,7 +30,7 @@ public enum DumpOpener {
         if let vmlinux = request.vmlinux { try checkReadable(vmlinux, what: "vmlinux") }
         let kernel: Kernel
         do {
-            var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux)
+            var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux, strict: request.strict)
             if let mb = request.cacheMB { options.cacheBytes = mb << 20 }
             kernel = try Kernel.open(path: request.dumpPath, options: options)
         } catch let error as DebugInfoError where request.systemMap != nil {
@@ -49,7 +49,13 @@ public enum DumpOpener {
     }
 
     static func checkReadable(_ path: String, what: String) throws(CLIError) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        // Only regular files: open(2) of a FIFO would block, and a directory
+        // opens fine but is no map.
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            throw .cannotUseFile(path: path, what: what, reason: st.st_mode & S_IFMT == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
+        }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .cannotUseFile(path: path, what: what, reason: SystemError.describe(errno)) }
         close(fd)
     }

@@ -51,6 +51,7 @@ struct Invocation {
         let database = try DumpOpener.open(OpenRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: command.vmlinux,
             cacheMB: command.cacheMB, strict: command.strict))
+        for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 
         if let report = command.report {
             try TriageReport.write(database: database, dumpPath: dumpPath, to: report)

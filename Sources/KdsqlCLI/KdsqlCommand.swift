@@ -8,7 +8,8 @@ public struct KdsqlCommand: ParsableCommand {
         discussion: """
         With no SQL and stdin a terminal, starts an interactive shell (.help lists its commands); \
         with stdin piped, reads statements from it. Exit status: 0 success, 1 SQL error, \
-        2 bad dump or bad arguments.
+        2 bad dump or bad arguments, 3 dump found damaged mid-query (objects it cannot read are \
+        otherwise skipped with a warning; --strict turns that into this error).
         """,
         subcommands: [QueriesCommand.self])
 
@@ -51,7 +52,7 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries (wins over the built-in and user ones).", valueName: "DIR"))
     public var queriesDir: String?
 
-    @Flag(help: "Unreadable memory is an error instead of NULL + warning.")
+    @Flag(help: "Refuse damaged dumps: a cut file, or any object a scan cannot read, is an error (exit 3) instead of a skip or NULL with a warning.")
     public var strict = false
 
     @Flag(help: "Use the bundled sample dump instead of DUMP.")

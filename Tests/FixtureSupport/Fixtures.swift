@@ -101,6 +101,18 @@ public enum Fixtures {
     ]
     public static let systemMap = "System.map-6.1.0-56-cloud-amd64"
 
+    /// makedumpfile 1.7.2 `-d 31` drops live slab pages on 6.10+, so the
+    /// complete dump of the 6.12 sets is the `-d 23` one (fixture README, caveats).
+    public static let dump612 = "vmcore-mdf-d23-zlib.kdump"
+    public static let systemMap612 = "System.map-6.12.117+deb12-cloud-amd64"
+
+    /// One complete kdump per kernel version, with its set and System.map:
+    /// for tests that must hold on every kernel present.
+    public static let everyKernel: [(set: String, dump: String, systemMap: String)] = [
+        (sysrq, "vmcore-mdf-d31-zlib.kdump", systemMap),
+        (sysrq612, dump612, systemMap612),
+    ]
+
     /// Reads a whole text file.
     public static func text(_ path: String) throws -> String {
         guard let f = fopen(path, "r") else { throw Missing(what: path) }

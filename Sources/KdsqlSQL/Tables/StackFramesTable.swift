@@ -35,7 +35,7 @@ struct StackFramesTable: VirtualTable {
 
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
-        return Rows(flattening: scan.next) { unwound in
+        return Rows(flattening: scan.next, skipping: context, table: Self.name, object: "kernel stack", at: { $0.trace.task }) { unwound in
             unwound.trace.frames.indices.map { Row(unwound: unwound, index: $0) }
         }
     }
