@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import KdsqlDebugInfo
 
 /// One run of `kdsql [OPTIONS] DUMP [SQL]`: checks the arguments, opens the
 /// dump through the seam, then runs the statements, the piped script or the
@@ -9,7 +10,7 @@ struct Invocation {
     let opener: SessionOpener
 
     func run() throws(CLIError) -> Int32 {
-        let (dumpPath, positionalSQL) = try dumpAndSQL()
+        let (vmlinux, dumpPath, positionalSQL) = try vmlinuxDumpAndSQL()
         let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
         for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
 
@@ -31,7 +32,8 @@ struct Invocation {
         let format = command.format ?? (command.sample ? .table : .defaultFor(terminal: out.isTerminal))
 
         let connection = try opener.open(SessionRequest(
-            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: command.vmlinux,
+            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux,
+            types: command.types?.rawValue, modulesDir: command.modulesDir,
             cacheMB: command.cacheMB, strict: command.strict))
 
         guard texts.isEmpty else {
@@ -52,6 +54,25 @@ struct Invocation {
         var reader = StreamLineReader()
         shell.run(&reader)
         return shell.hadError ? 1 : 0
+    }
+
+    /// crash's order, `kdsql VMLINUX DUMP [SQL]`: a first positional that is
+    /// an ELF executable is the vmlinux, and the rest shift by one.
+    private func vmlinuxDumpAndSQL() throws(CLIError) -> (String?, String, String?) {
+        if !command.sample, let first = command.dump, Vmlinux.looksLikeVmlinux(path: first) {
+            guard command.vmlinux == nil else {
+                throw .usage("two vmlinux files: \(first) and -k \(command.vmlinux!); give one")
+            }
+            guard let dump = command.sql else {
+                throw .usage("missing DUMP after the vmlinux \(first): kdsql VMLINUX DUMP [SQL]")
+            }
+            return (first, dump, command.sqlAfterVmlinuxOrder)
+        }
+        guard command.sqlAfterVmlinuxOrder == nil else {
+            throw .usage("too many arguments: kdsql [OPTIONS] DUMP [SQL] (quote the SQL, or use -c)")
+        }
+        let (dump, sql) = try dumpAndSQL()
+        return (command.vmlinux, dump, sql)
     }
 
     /// With `--sample` the one positional is the SQL (there is no DUMP to give).

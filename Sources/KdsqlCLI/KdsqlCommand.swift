@@ -15,8 +15,14 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .customLong("system-map")], help: ArgumentHelp("Symbols, where the dump cannot supply them.", valueName: "FILE"))
     public var systemMap: String?
 
-    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux (when DWARF support exists).", valueName: "FILE"))
+    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux: symbols from its symbol table, types from its DWARF, source lines in stack_frames. `kdsql VMLINUX DUMP` (crash's order) works too.", valueName: "FILE"))
     public var vmlinux: String?
+
+    @Option(name: .customLong("types"), help: ArgumentHelp("Type source: dwarf (the debug vmlinux; found in /usr/lib/debug when -k is not given) or btf (from the dump). Default: dwarf with -k, else btf.", valueName: "dwarf|btf"))
+    public var types: TypeSourceArgument?
+
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("Debug info of modules: a directory searched for NAME.ko files with DWARF (e.g. /usr/lib/debug/lib/modules/KVER).", valueName: "DIR"))
+    public var modulesDir: String?
 
     @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; statements run in order).", valueName: "SQL"))
     public var commands: [String] = []
@@ -54,11 +60,20 @@ public struct KdsqlCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("SQL to run, like one -c.", valueName: "SQL"))
     public var sql: String?
 
+    /// The SQL when the first positional was a vmlinux (`kdsql VMLINUX DUMP SQL`).
+    @Argument(help: .hidden)
+    public var sqlAfterVmlinuxOrder: String?
+
     public init() {}
 
     /// The SQL texts to run, in the documented order: every -c, the
     /// positional SQL, every -f file, then every -q query.
     public var hasStatements: Bool { !commands.isEmpty || sql != nil || !files.isEmpty || !queries.isEmpty }
+}
+
+/// `--types dwarf|btf`.
+public enum TypeSourceArgument: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case dwarf, btf
 }
 
 /// `kdsql queries` — lists the saved queries; needs no dump.

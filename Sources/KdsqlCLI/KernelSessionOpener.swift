@@ -10,8 +10,13 @@ extension SessionOpener {
             if let map = request.systemMap {
                 try checkReadable(map) { .cannotReadFile(path: map, reason: $0) }
             }
+            if let vmlinux = request.vmlinux {
+                try checkReadable(vmlinux) { .cannotReadFile(path: vmlinux, reason: $0) }
+            }
             do {
-                var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux)
+                var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux,
+                                             typeSource: request.types.flatMap(TypeSource.init(rawValue:)),
+                                             modulesDirectory: request.modulesDir)
                 if let mb = request.cacheMB { options.cacheBytes = max(1, mb) << 20 }
                 let kernel = try Kernel.open(path: request.dumpPath, options: options)
                 let context = ConnectionContext(kernel: kernel, options: .init(strict: request.strict))

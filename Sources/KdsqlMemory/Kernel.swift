@@ -11,14 +11,21 @@ import KdsqlDebugInfo
 public final class Kernel {
     public struct Options {
         public var systemMapPath: String?
+        /// A debug vmlinux: symbols from its ELF symbol table, types from its DWARF.
         public var vmlinuxPath: String?
+        /// Forces a type source; nil: `KDSQL_TYPES`, else DWARF with a vmlinux, else BTF.
+        public var typeSource: TypeSource?
+        /// Where modules' debug files (`NAME.ko` with DWARF) are found.
+        public var modulesDirectory: String?
         public var cacheBytes: Int
         /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
         public var btfCacheDirectory: String?
-        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20,
-                    btfCacheDirectory: String? = nil) {
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, typeSource: TypeSource? = nil,
+                    modulesDirectory: String? = nil, cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
+            self.typeSource = typeSource
+            self.modulesDirectory = modulesDirectory
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
         }
@@ -32,6 +39,11 @@ public final class Kernel {
     public let symbolSource: String
     public let kaslrOffset: UInt64
     let btfCacheDirectory: String?
+    /// The debug vmlinux, when one was given (or found for `--types dwarf`).
+    public let vmlinux: Vmlinux?
+    /// Where `types()` reads from.
+    public let typeSource: TypeSource
+    public let modulesDirectory: String?
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
     private var loadedTypes: (any TypeInfo)?
@@ -71,11 +83,36 @@ public final class Kernel {
         if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
         self.translator = translator
 
+        // A debug vmlinux: given, or looked for when DWARF is forced.
+        let requestedSource = options.typeSource ?? TypeSource.fromEnvironment
+        var vmlinuxPath = options.vmlinuxPath
+        if vmlinuxPath == nil, requestedSource == .dwarf {
+            guard let release = info.osRelease, let found = DebugVmlinuxSearch.find(release: release) else {
+                throw MemoryError.missing("types from DWARF need the debug vmlinux of \(info.osRelease ?? "this kernel"): give it with --vmlinux (Debian: linux-image-\(info.osRelease ?? "KVER")-dbg, /usr/lib/debug/boot/vmlinux-\(info.osRelease ?? "KVER"))")
+            }
+            vmlinuxPath = found
+        }
+        var vmlinux: Vmlinux?
+        if let vmlinuxPath {
+            let file = try Vmlinux(path: vmlinuxPath)
+            try file.checkMatches(info)
+            guard file.hasDebugInfo else { throw Vmlinux.noDebugInfo(path: vmlinuxPath, release: file.release ?? info.osRelease) }
+            vmlinux = file
+        }
+        self.vmlinux = vmlinux
+        self.typeSource = requestedSource ?? (vmlinux != nil ? .dwarf : .btf)
+        self.modulesDirectory = options.modulesDirectory
+
         if let mapPath = options.systemMapPath {
             let map = try SystemMap(path: mapPath, kaslrOffset: info.kernelOffset)
             try map.validate(against: info)
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
+        } else if let vmlinux {
+            let map = try SystemMap(vmlinux: vmlinux, kaslrOffset: info.kernelOffset)
+            try map.validate(against: info)
+            self.symbols = map
+            self.symbolSource = "vmlinux \(vmlinux.path)"
         } else {
             self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
             self.symbolSource = "kallsyms (from the dump)"
@@ -86,6 +123,10 @@ public final class Kernel {
            pob >= 0xffff_8000_0000_0000 {
             translator.pageOffsetBase = pob
         }
+        if let vmlinux, let banner = symbols.address(of: "linux_banner"),
+           let bytes = try? KallsymsLoader.readImage(banner, 256, translator: translator, memory: dump) {
+            try vmlinux.checkBanner(dumped: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+        }
     }
 
     // MARK: Types
@@ -93,6 +134,11 @@ public final class Kernel {
     /// The kernel's type information (BTF from the dump), loaded on first use.
     public func types() throws -> any TypeInfo {
         if let loadedTypes { return loadedTypes }
+        if typeSource == .dwarf, let vmlinux {
+            let dwarf = try DwarfTypeInfo(vmlinux: vmlinux)
+            loadedTypes = dwarf
+            return dwarf
+        }
         guard let start = symbols.address(of: "__start_BTF"), let stop = symbols.address(of: "__stop_BTF"), stop > start,
               stop - start < 512 << 20 else {
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
