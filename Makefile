@@ -11,13 +11,13 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 FIXTURE_SETS := linux-6.1-cloud-amd64 linux-6.1-cloud-amd64-oops
 SHARED_FIXTURES := $(CURDIR)/../shared/fixtures
 
-.PHONY: demo test deps fixtures
+.PHONY: demo test deps fixtures debug-vmlinux
 
 demo: deps
 	swift build
 	.build/debug/kdsql --sample
 
-test: deps fixtures
+test: deps fixtures debug-vmlinux
 	swift test
 
 # apt-get update only when a package is missing, so a warm machine stays offline.
@@ -40,3 +40,23 @@ fixtures:
 	    if [ $$complete = 1 ]; then echo "fixtures: $$root"; exit 0; fi
 	done
 	Tests/Fixtures/make-dump
+
+# The DWARF tests (BTF and DWARF agree, inlined frames and source lines) read the
+# debug vmlinux of the 6.1 fixtures from Debian's linux-image-KVER-dbg (283 MB,
+# from the machine's own suite, bookworm). The .deb and the extracted vmlinux
+# (590 MB) stay in ~/.cache/kdsql/debug, outside the repository; a warm cache
+# costs nothing. Cold: ~4 s download + ~11 s extract on the development machine.
+DEBUG_KVER := 6.1.0-56-cloud-amd64
+DEBUG_DIR := $(HOME)/.cache/kdsql/debug
+debug-vmlinux:
+	@vmlinux=$(DEBUG_DIR)/usr/lib/debug/boot/vmlinux-$(DEBUG_KVER)
+	[ -s "$$vmlinux" ] && exit 0
+	mkdir -p $(DEBUG_DIR)
+	cd $(DEBUG_DIR)
+	pkg=linux-image-$(DEBUG_KVER)-dbg
+	if ! ls $${pkg}_*.deb >/dev/null 2>&1; then
+	    apt-cache show $$pkg >/dev/null 2>&1 || $(SUDO) apt-get update -qq
+	    apt-get download -q $$pkg
+	fi
+	dpkg-deb --fsys-tarfile $${pkg}_*.deb | tar -x ./usr/lib/debug/boot/vmlinux-$(DEBUG_KVER) ./usr/lib/debug/boot/System.map-$(DEBUG_KVER)
+	echo "debug vmlinux: $$vmlinux"
