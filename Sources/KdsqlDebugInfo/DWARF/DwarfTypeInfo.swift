@@ -20,7 +20,7 @@ import Synchronization
 /// 2 of (the second subrange's id), an array of 3 int.
 public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     // @unchecked Sendable: libdw is not thread-safe; every call into it
-    // happens inside `state`'s lock.
+    // happens inside `locked`.
 
     public let vmlinux: Vmlinux
     private let dwarf: OpaquePointer
@@ -42,6 +42,12 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     }
     private let state = Mutex(State())
 
+    /// Runs `body` holding the vmlinux's libdw lock (shared with the source
+    /// lines of backtraces: libdw is not thread-safe) and this index's state.
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        vmlinux.libdw.withLock { _ in state.withLock { body(&$0) } }
+    }
+
     public init(vmlinux: Vmlinux) throws {
         guard let dwarf = vmlinux.dwarf else {
             throw DebugInfoError.malformed(what: "vmlinux", detail: "\(vmlinux.path) has no DWARF debug info (.debug_info)")
@@ -51,7 +57,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     }
 
     /// Compilation units whose top-level types are in the name index (for tests and stats).
-    public var unitsIndexed: Int { state.withLock { $0.unitsIndexed } }
+    public var unitsIndexed: Int { locked { $0.unitsIndexed } }
 
     // MARK: - DIE access
 
@@ -106,7 +112,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     // MARK: - TypeInfo
 
     public var typeCount: Int {
-        state.withLock { s in
+        locked { s in
             indexAllUnits(&s)
             return s.offsets.count - 1
         }
@@ -114,7 +120,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
 
     public func shape(of id: TypeID) -> TypeShape {
         if id.raw == 0 { return .void }
-        return state.withLock { s in shape(of: id, &s) }
+        return locked { s in shape(of: id, &s) }
     }
 
     private func shape(of id: TypeID, _ s: inout State) -> TypeShape {
@@ -250,7 +256,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     }
 
     public func members(of id: TypeID) -> [TypeMember] {
-        state.withLock { s in
+        locked { s in
             if let cached = s.memberCache[id.raw] { return cached }
             guard let off = offset(of: id, s), var d = die(off) else { return [] }
             let tag = Int(dwarf_tag(&d))
@@ -308,7 +314,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     }
 
     public func enumerators(of id: TypeID) -> [(name: String, value: Int64)] {
-        state.withLock { s in
+        locked { s in
             guard let off = offset(of: id, s), var d = die(off), Int(dwarf_tag(&d)) == DW_TAG_enumeration_type else { return [] }
             let signed = enumIsSigned(&d)
             var result: [(name: String, value: Int64)] = []
@@ -351,7 +357,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         case .integer: spaces = [.base]
         case .any: spaces = [.structure, .typedef, .union, .enumeration, .base]
         }
-        return state.withLock { s -> TypeID? in
+        return locked { s -> TypeID? in
             // A complete definition may sit in a unit not yet indexed; keep
             // indexing until one is found or every unit has been seen.
             while true {

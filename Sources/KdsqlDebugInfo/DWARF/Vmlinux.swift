@@ -1,6 +1,7 @@
 @preconcurrency import Glibc
 import CDw
 import KdsqlDump
+import Synchronization
 
 /// A debug vmlinux (Debian's `linux-image-KVER-dbg` ships it as
 /// /usr/lib/debug/boot/vmlinux-KVER): the ELF file opened once through libelf
@@ -23,6 +24,8 @@ public final class Vmlinux: @unchecked Sendable {
     /// `linux_banner` as linked into the file ("Linux version 6.1.0-56-cloud-amd64 (...)").
     public private(set) var banner: String?
     public var hasDebugInfo: Bool { dwarf != nil }
+    /// Held around every libdw call on `dwarf` (libdw is not thread-safe).
+    let libdw = Mutex(())
 
     /// Opens `path`. Throws `DebugInfoError.malformed` when it is not a
     /// little-endian x86-64 executable ELF file (a bzImage `vmlinuz` is not).
@@ -195,6 +198,50 @@ public final class Vmlinux: @unchecked Sendable {
             }
             if bind == STB_GLOBAL || bind == STB_WEAK, letter != 0x3f { letter -= 0x20 }
             body(name, sym.st_name, sym.st_value, letter)
+        }
+    }
+
+    /// Code symbols with a size, by start address, built on first use.
+    private lazy var sizedFunctions: [(start: UInt64, end: UInt64, name: UInt32)] = {
+        var all: [(start: UInt64, end: UInt64, name: UInt32)] = []
+        guard let (scn, header) = Vmlinux.section(elf, named: ".symtab"), let data = elf_getdata(scn, nil) else { return [] }
+        for i in 1..<Int(header.sh_size / max(header.sh_entsize, 1)) {
+            var sym = GElf_Sym()
+            guard gelf_getsym(data, Int32(i), &sym) != nil else { continue }
+            // Assembly entry points (SYM_CODE_START) are NOTYPE with a size.
+            let type = Int32(sym.st_info & 0xf)
+            guard type == STT_FUNC || type == STT_NOTYPE, sym.st_size > 0,
+                  sym.st_shndx != UInt16(SHN_UNDEF), sym.st_shndx < UInt16(SHN_LORESERVE) else { continue }
+            all.append((sym.st_value, sym.st_value + sym.st_size, sym.st_name))
+        }
+        return all.sorted { $0.start < $1.start }
+    }()
+    private lazy var symbolNames: [UInt8] = symbolStrings()
+
+    /// The function symbol whose [st_value, st_value + st_size) holds a
+    /// link-time address: how ELF tools (and drgn) name assembly code, where
+    /// kallsyms names the nearest label below (`entry_SYSCALL_64` rather than
+    /// `entry_SYSCALL_64_after_hwframe`).
+    public func functionSymbol(containing address: UInt64) -> String? {
+        libdw.withLock { _ -> String? in
+            let all = sizedFunctions
+            var lo = 0, hi = all.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if all[mid].start <= address { lo = mid + 1 } else { hi = mid }
+            }
+            var i = lo - 1
+            while i >= 0 && all[i].start <= address {
+                if address < all[i].end {
+                    let start = Int(all[i].name)
+                    guard start < symbolNames.count else { return nil }
+                    let end = symbolNames[start...].firstIndex(of: 0) ?? symbolNames.count
+                    return String(decoding: symbolNames[start..<end], as: UTF8.self)
+                }
+                if all[i].start + 0x10000 < address { break }
+                i -= 1
+            }
+            return nil
         }
     }
 

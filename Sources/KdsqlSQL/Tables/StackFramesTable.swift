@@ -29,6 +29,9 @@ struct StackFramesTable: VirtualTable {
             "stack": .text { $0.frame.stack },
             "error": .text { $0.frame.error },
             "in_scheduler": .bool { $0.frame.inScheduler },
+            "inlined": .bool { $0.frame.inlined },
+            "file": .text { $0.frame.file },
+            "line": .integer { $0.frame.line },
         ]
     }
     static var estimatedRows: Double { 10_000 }
