@@ -68,6 +68,28 @@ public enum Fixtures {
         return found
     }
 
+    /// The kernel release a set was made from (manifest.json `kernel_release`).
+    public static func kernelRelease(_ set: String) throws -> String {
+        let manifest = try text(try path(set, "manifest.json"))
+        guard let key = manifest.range(of: "\"kernel_release\": \""),
+              let end = manifest[key.upperBound...].firstIndex(of: "\"") else {
+            throw Malformed(set: set, file: "../manifest.json", why: "no kernel_release")
+        }
+        return String(manifest[key.upperBound..<end])
+    }
+
+    /// The set's kdump-compressed dump: `-d 31` before 6.10, `-d 23` after
+    /// (makedumpfile -d 31 drops slab pages on 6.10+).
+    public static func compressedDump(_ set: String) throws -> String {
+        if let found = try? path(set, "vmcore-mdf-d31-zlib.kdump") { return found }
+        return try path(set, "vmcore-mdf-d23-zlib.kdump")
+    }
+
+    /// The sets whose debug vmlinux `make debug-vmlinux` fetches (Makefile DEBUG_KVERS).
+    public static let setsWithDebugVmlinux = [
+        sysrq, oops, "linux-6.1-cloud-amd64-views", "linux-6.12-cloud-amd64", "linux-6.12-cloud-amd64-oops",
+    ]
+
     /// The release of the 6.1 fixtures, whose -dbg vmlinux the DWARF tests read.
     public static let sysrqRelease = "6.1.0-56-cloud-amd64"
 

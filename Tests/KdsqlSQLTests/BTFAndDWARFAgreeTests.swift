@@ -10,17 +10,15 @@ import KdsqlSQL
 /// not listed: every table is scanned with BTF types, and the types and
 /// member paths the walkers resolved on the way are then compared.
 @Suite(.serialized) struct BTFAndDWARFAgreeTests {
-    static let dump = "vmcore-mdf-d31-zlib.kdump"
-
     /// A BTF kernel after `SELECT *` on every table, and a DWARF kernel of the same dump.
-    static func kernels() throws -> (btf: Kernel, dwarf: Kernel) {
-        let path = try Fixtures.path(Fixtures.sysrq, dump)
+    static func kernels(_ set: String) throws -> (btf: Kernel, dwarf: Kernel) {
+        let path = try Fixtures.compressedDump(set)
         let btf = try Kernel.open(path: path, options: .init(typeSource: .btf))
         let db = try KdsqlDatabase(context: ConnectionContext(kernel: btf))
         for table in db.definitions.tables {
             _ = try? db.query("SELECT * FROM \(table.name)")
         }
-        let vmlinux = try Fixtures.debugVmlinux(release: Fixtures.sysrqRelease)
+        let vmlinux = try Fixtures.debugVmlinux(release: try Fixtures.kernelRelease(set))
         let dwarf = try Kernel.open(path: path, options: .init(vmlinuxPath: vmlinux, typeSource: .dwarf))
         return (btf, dwarf)
     }
@@ -65,8 +63,12 @@ import KdsqlSQL
         return spellings
     }
 
-    @Test func everyStructKdsqlReadsHasTheSameSizeAndMemberOffsets() throws {
-        let (btf, dwarf) = try Self.kernels()
+    /// The two kernel generations with a -dbg vmlinux in the fixtures.
+    static let sets = [Fixtures.sysrq, "linux-6.12-cloud-amd64"]
+
+    @Test(arguments: sets)
+    func everyStructKdsqlReadsHasTheSameSizeAndMemberOffsets(set: String) throws {
+        let (btf, dwarf) = try Self.kernels(set)
         let btfTypes = try btf.types(), dwarfTypes = try dwarf.types()
         #expect(dwarfTypes is DwarfTypeInfo)
         let structs = try Self.structsRead(btf)
@@ -82,8 +84,9 @@ import KdsqlSQL
         #expect(structs.count >= 100, "only \(structs.count) structs compared")
     }
 
-    @Test func everyMemberPathKdsqlReadsResolvesToTheSamePlace() throws {
-        let (btf, dwarf) = try Self.kernels()
+    @Test(arguments: sets)
+    func everyMemberPathKdsqlReadsResolvesToTheSamePlace(set: String) throws {
+        let (btf, dwarf) = try Self.kernels(set)
         let fields = btf.fieldsLookedUp
         // 363 member paths today; far fewer means the tables did not run.
         #expect(fields.count >= 350, "only \(fields.count) member paths resolved")
@@ -95,8 +98,9 @@ import KdsqlSQL
         }
     }
 
-    @Test func enumeratorsKdsqlReadsHaveTheSameValues() throws {
-        let (btf, dwarf) = try Self.kernels()
+    @Test(arguments: sets)
+    func enumeratorsKdsqlReadsHaveTheSameValues(set: String) throws {
+        let (btf, dwarf) = try Self.kernels(set)
         var compared = 0
         for spelling in btf.typesLookedUp where spelling.hasPrefix("enum ") {
             let b = try btf.types().enumerators(of: try btf.type(spelling))

@@ -8,7 +8,7 @@ import KdsqlSQL
 /// drgn's stack traces of the same dump and vmlinux
 /// (Tests/Fixtures/oracle/SET/drgn-stack-frames.csv, drgn-stack-frames.py).
 @Suite struct StackSourceLinesTests {
-    static let sets = [Fixtures.sysrq, Fixtures.oops, "linux-6.1-cloud-amd64-views"]
+    static let sets = Fixtures.setsWithDebugVmlinux
 
     struct Frame: Equatable, CustomStringConvertible {
         var function: String, inlined: Bool, file: String, line: String, pc: UInt64
@@ -16,9 +16,9 @@ import KdsqlSQL
     }
 
     static func database(_ set: String, vmlinux: Bool) throws -> KdsqlDatabase {
-        let path = try Fixtures.path(set, "vmcore-mdf-d31-zlib.kdump")
+        let path = try Fixtures.compressedDump(set)
         let options = vmlinux
-            ? Kernel.Options(vmlinuxPath: try Fixtures.debugVmlinux(release: Fixtures.sysrqRelease))
+            ? Kernel.Options(vmlinuxPath: try Fixtures.debugVmlinux(release: try Fixtures.kernelRelease(set)))
             : Kernel.Options(typeSource: .btf)
         return try KdsqlDatabase(context: ConnectionContext(kernel: try Kernel.open(path: path, options: options)))
     }
