@@ -71,11 +71,11 @@ public enum Fixtures {
     /// The kernel release a set was made from (manifest.json `kernel_release`).
     public static func kernelRelease(_ set: String) throws -> String {
         let manifest = try text(try path(set, "manifest.json"))
-        guard let key = manifest.range(of: "\"kernel_release\": \""),
-              let end = manifest[key.upperBound...].firstIndex(of: "\"") else {
-            throw Malformed(set: set, file: "../manifest.json", why: "no kernel_release")
+        for line in manifest.split(separator: "\n") where line.contains("\"kernel_release\"") {
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            if quoted.count >= 4 { return String(quoted[3]) }
         }
-        return String(manifest[key.upperBound..<end])
+        throw Malformed(set: set, file: "../manifest.json", why: "no kernel_release")
     }
 
     /// The set's kdump-compressed dump: `-d 31` before 6.10, `-d 23` after

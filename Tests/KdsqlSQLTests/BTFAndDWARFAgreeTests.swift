@@ -12,6 +12,17 @@ import KdsqlSQL
 @Suite(.serialized) struct BTFAndDWARFAgreeTests {
     /// A BTF kernel after `SELECT *` on every table, and a DWARF kernel of the same dump.
     static func kernels(_ set: String) throws -> (btf: Kernel, dwarf: Kernel) {
+        if let both = opened[set] { return both }
+        let both = try open(set)
+        opened[set] = both
+        return both
+    }
+
+    /// Scanning every table takes seconds; the suite is serialized, so its
+    /// tests share one pair of kernels per set.
+    nonisolated(unsafe) static var opened: [String: (btf: Kernel, dwarf: Kernel)] = [:]
+
+    static func open(_ set: String) throws -> (btf: Kernel, dwarf: Kernel) {
         let path = try Fixtures.compressedDump(set)
         let btf = try Kernel.open(path: path, options: .init(typeSource: .btf))
         let db = try KdsqlDatabase(context: ConnectionContext(kernel: btf))
