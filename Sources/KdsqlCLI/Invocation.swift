@@ -33,7 +33,7 @@ struct Invocation {
 
         let connection = try opener.open(SessionRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux,
-            types: command.types?.rawValue, modulesDir: command.modulesDir,
+            types: command.types?.rawValue,
             cacheMB: command.cacheMB, strict: command.strict))
 
         guard texts.isEmpty else {

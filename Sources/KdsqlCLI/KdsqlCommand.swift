@@ -21,9 +21,6 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: .customLong("types"), help: ArgumentHelp("Type source: dwarf (the debug vmlinux; found in /usr/lib/debug when -k is not given) or btf (from the dump). Default: dwarf with -k, else btf.", valueName: "dwarf|btf"))
     public var types: TypeSourceArgument?
 
-    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("Debug info of modules: a directory searched for NAME.ko files with DWARF (e.g. /usr/lib/debug/lib/modules/KVER).", valueName: "DIR"))
-    public var modulesDir: String?
-
     @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; statements run in order).", valueName: "SQL"))
     public var commands: [String] = []
 

@@ -15,8 +15,7 @@ extension SessionOpener {
             }
             do {
                 var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux,
-                                             typeSource: request.types.flatMap(TypeSource.init(rawValue:)),
-                                             modulesDirectory: request.modulesDir)
+                                             typeSource: request.types.flatMap(TypeSource.init(rawValue:)))
                 if let mb = request.cacheMB { options.cacheBytes = max(1, mb) << 20 }
                 let kernel = try Kernel.open(path: request.dumpPath, options: options)
                 let context = ConnectionContext(kernel: kernel, options: .init(strict: request.strict))

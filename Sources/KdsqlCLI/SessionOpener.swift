@@ -7,7 +7,6 @@ public struct SessionRequest: Equatable, Sendable {
     public var vmlinux: String?
     /// "dwarf" or "btf" (`--types`); nil: the default.
     public var types: String? = nil
-    public var modulesDir: String? = nil
     public var cacheMB: Int?
     /// Unreadable memory is an error instead of NULL plus a warning.
     public var strict: Bool

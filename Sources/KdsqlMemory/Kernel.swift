@@ -15,17 +15,14 @@ public final class Kernel {
         public var vmlinuxPath: String?
         /// Forces a type source; nil: `KDSQL_TYPES`, else DWARF with a vmlinux, else BTF.
         public var typeSource: TypeSource?
-        /// Where modules' debug files (`NAME.ko` with DWARF) are found.
-        public var modulesDirectory: String?
         public var cacheBytes: Int
         /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
         public var btfCacheDirectory: String?
         public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, typeSource: TypeSource? = nil,
-                    modulesDirectory: String? = nil, cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil) {
+                    cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
             self.typeSource = typeSource
-            self.modulesDirectory = modulesDirectory
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
         }
@@ -43,7 +40,6 @@ public final class Kernel {
     public let vmlinux: Vmlinux?
     /// Where `types()` reads from.
     public let typeSource: TypeSource
-    public let modulesDirectory: String?
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
     private var loadedTypes: (any TypeInfo)?
@@ -101,7 +97,6 @@ public final class Kernel {
         }
         self.vmlinux = vmlinux
         self.typeSource = requestedSource ?? (vmlinux != nil ? .dwarf : .btf)
-        self.modulesDirectory = options.modulesDirectory
 
         if let mapPath = options.systemMapPath {
             let map = try SystemMap(path: mapPath, kaslrOffset: info.kernelOffset)
