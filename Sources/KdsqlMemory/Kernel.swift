@@ -36,8 +36,12 @@ public final class Kernel {
     public let symbolSource: String
     public let kaslrOffset: UInt64
     let btfCacheDirectory: String?
-    /// The debug vmlinux, when one was given (or found for `--types dwarf`).
+    /// The debug vmlinux given with --vmlinux: symbols, types, source lines.
     public let vmlinux: Vmlinux?
+    /// The debug vmlinux whose DWARF `types()` reads: the given one, or the
+    /// one found for `--types dwarf` without --vmlinux (then only the types
+    /// come from it; symbols and backtraces stay as without it).
+    public let typesVmlinux: Vmlinux?
     /// Where `types()` reads from.
     public let typeSource: TypeSource
     /// True when the types came from the local BTF copy (for tests and stats).
@@ -79,23 +83,24 @@ public final class Kernel {
         if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
         self.translator = translator
 
-        // A debug vmlinux: given, or looked for when DWARF is forced.
+        // A debug vmlinux: given, or looked for when DWARF types are forced.
         let requestedSource = options.typeSource ?? TypeSource.fromEnvironment
-        var vmlinuxPath = options.vmlinuxPath
-        if vmlinuxPath == nil, requestedSource == .dwarf {
+        func openChecked(_ path: String) throws -> Vmlinux {
+            let file = try Vmlinux(path: path)
+            try file.checkMatches(info)
+            guard file.hasDebugInfo else { throw Vmlinux.noDebugInfo(path: path, release: file.release ?? info.osRelease) }
+            return file
+        }
+        let vmlinux = try options.vmlinuxPath.map(openChecked)
+        self.vmlinux = vmlinux
+        if vmlinux == nil, requestedSource == .dwarf {
             guard let release = info.osRelease, let found = DebugVmlinuxSearch.find(release: release) else {
                 throw MemoryError.missing("types from DWARF need the debug vmlinux of \(info.osRelease ?? "this kernel"): give it with --vmlinux (Debian: linux-image-\(info.osRelease ?? "KVER")-dbg, /usr/lib/debug/boot/vmlinux-\(info.osRelease ?? "KVER"))")
             }
-            vmlinuxPath = found
+            self.typesVmlinux = try openChecked(found)
+        } else {
+            self.typesVmlinux = vmlinux
         }
-        var vmlinux: Vmlinux?
-        if let vmlinuxPath {
-            let file = try Vmlinux(path: vmlinuxPath)
-            try file.checkMatches(info)
-            guard file.hasDebugInfo else { throw Vmlinux.noDebugInfo(path: vmlinuxPath, release: file.release ?? info.osRelease) }
-            vmlinux = file
-        }
-        self.vmlinux = vmlinux
         self.typeSource = requestedSource ?? (vmlinux != nil ? .dwarf : .btf)
 
         if let mapPath = options.systemMapPath {
@@ -118,9 +123,9 @@ public final class Kernel {
            pob >= 0xffff_8000_0000_0000 {
             translator.pageOffsetBase = pob
         }
-        if let vmlinux, let banner = symbols.address(of: "linux_banner"),
+        if let checked = typesVmlinux, let banner = symbols.address(of: "linux_banner"),
            let bytes = try? KallsymsLoader.readImage(banner, 256, translator: translator, memory: dump) {
-            try vmlinux.checkBanner(dumped: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+            try checked.checkBanner(dumped: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
         }
     }
 
@@ -129,8 +134,8 @@ public final class Kernel {
     /// The kernel's type information (BTF from the dump), loaded on first use.
     public func types() throws -> any TypeInfo {
         if let loadedTypes { return loadedTypes }
-        if typeSource == .dwarf, let vmlinux {
-            let dwarf = try DwarfTypeInfo(vmlinux: vmlinux)
+        if typeSource == .dwarf, let typesVmlinux {
+            let dwarf = try DwarfTypeInfo(vmlinux: typesVmlinux)
             loadedTypes = dwarf
             return dwarf
         }

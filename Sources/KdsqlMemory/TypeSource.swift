@@ -4,7 +4,8 @@
 ///
 /// - `btf`: the kernel's own BTF, read from the dump (CONFIG_DEBUG_INFO_BTF).
 /// - `dwarf`: the DWARF of a debug vmlinux (`--vmlinux`, or, when none is
-///   given, `vmlinux-OSRELEASE` found in a debug directory).
+///   given, `vmlinux-OSRELEASE` found in a debug directory, which then
+///   supplies the types only).
 ///
 /// Without a choice: DWARF when a vmlinux was given, else BTF. The
 /// `KDSQL_TYPES` environment variable (`dwarf` or `btf`) sets the default,

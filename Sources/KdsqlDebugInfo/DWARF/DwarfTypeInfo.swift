@@ -105,8 +105,23 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         return UInt64(dwarf_dieoffset(&target))
     }
 
+    /// The type DW_AT_type refers to. A unit that only declares a struct
+    /// (`struct files_struct;` in sched.h) refers to that declaration; the
+    /// definition from another unit is used instead, as BTF's deduplication
+    /// does, so that `task->files->fdt` can be followed.
     private func referencedType(_ d: inout Dwarf_Die, _ s: inout State) -> TypeID {
-        Self.typeReference(&d).map { id(for: $0, &s) } ?? .void
+        guard let target = Self.typeReference(&d) else { return .void }
+        if var t = die(target), Self.flag(&t, DW_AT_declaration), let name = Self.name(&t) {
+            let space: Namespace?
+            switch Int(dwarf_tag(&t)) {
+            case DW_TAG_structure_type: space = .structure
+            case DW_TAG_union_type: space = .union
+            case DW_TAG_enumeration_type: space = .enumeration
+            default: space = nil
+            }
+            if let space, let definition = lookUp(name, in: [space], &s) { return definition }
+        }
+        return id(for: target, &s)
     }
 
     // MARK: - TypeInfo
@@ -357,7 +372,11 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         case .integer: spaces = [.base]
         case .any: spaces = [.structure, .typedef, .union, .enumeration, .base]
         }
-        return locked { s -> TypeID? in
+        return locked { s in lookUp(name, in: spaces, &s) }
+    }
+
+    private func lookUp(_ name: String, in spaces: [Namespace], _ s: inout State) -> TypeID? {
+        do {
             // A complete definition may sit in a unit not yet indexed; keep
             // indexing until one is found or every unit has been seen.
             while true {
