@@ -131,6 +131,9 @@ public final class Kernel {
 
     // MARK: Types
 
+    /// The type information if something has loaded it already (nil: not yet).
+    public var loadedTypeInfo: (any TypeInfo)? { loadedTypes }
+
     /// The kernel's type information (BTF from the dump), loaded on first use.
     public func types() throws -> any TypeInfo {
         if let loadedTypes { return loadedTypes }

@@ -16,7 +16,7 @@ import KdsqlDebugInfo
 
     static func open(_ dir: String) throws -> Kernel {
         try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"),
-                        options: .init(btfCacheDirectory: dir))
+                        options: .init(typeSource: .btf, btfCacheDirectory: dir))  // BTF even under KDSQL_TYPES=dwarf
     }
 
     @Test func secondOpenUsesTheVerifiedCopyAndAgrees() throws {
