@@ -6,7 +6,8 @@
 //   2. KdsqlDebugInfo  VMCOREINFO, System.map, kallsyms, BTF types, DWARF (vmlinux)
 //   3. KdsqlMemory     x86_64 translation, the opened Kernel, typed objects
 //   4. KdsqlKernel     walkers over kernel data structures
-//   5. KdsqlSQL        SQLite virtual tables and scalar functions
+//   5. KdsqlSQL        SQLite virtual tables and scalar functions, bound to
+//                      their definitions (Grammar/tables) at build time
 //   6. KdsqlCLI/kdsql  the command and its shell
 import PackageDescription
 
@@ -17,12 +18,14 @@ let package = Package(
     products: [
         .executable(name: "kdsql", targets: ["kdsql"]),
         .library(name: "KdsqlSQL", targets: ["KdsqlSQL"]),
+        // The loadable SQLite extension: libkdsqlext.so, entry sqlite3_kdsqlext_init.
+        .library(name: "kdsqlext", type: .dynamic, targets: ["KdsqlExtension"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries from Debian (see shared/notes/swift-c-interop.md).
+        // C libraries from Debian (docs/c-libraries.md says how each is used).
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
@@ -45,20 +48,27 @@ let package = Package(
         .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory"]),
         // Layer 5. The table definitions (Grammar/tables/*.kdt) are compiled into
         // the binary so that kdsql needs no data files at run time.
-        .target(
-            name: "KdsqlGrammar",
-            path: "Grammar",
-            exclude: ["README.md", "kdsql-tables.ebnf"],
-            resources: [.embedInCode("tables")]),
-        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlGrammar", "CSQLite"]),
-        // Layer 6
+        // The table-definition language, shared by the SQL layer (at run time)
+        // and kdsql-bindgen (at build time), which turns Grammar/tables/*.kdt
+        // into each table's typed binding; no generated source is committed.
+        .target(name: "KdsqlDefinitions"),
+        .executableTarget(name: "kdsql-bindgen", dependencies: ["KdsqlDefinitions"]),
+        .plugin(name: "KdsqlBindgen", capability: .buildTool(), dependencies: ["kdsql-bindgen"]),
+        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlDefinitions", "CSQLite"], plugins: ["KdsqlBindgen"]),
+        // The extension calls SQLite only through the api table SQLite hands
+        // it; it links libsqlite3 for the few direct calls that KdsqlDatabase
+        // (unused when loaded as an extension) makes, so that hosts which
+        // load their own libsqlite3 privately (Python) can still resolve them.
+        .target(name: "KdsqlExtension", dependencies: ["KdsqlSQL", "CSQLite"], linkerSettings: sqliteLink),
+        // Layer 6. The saved queries (Queries/*.sql) are embedded by the same plugin.
         .target(
             name: "KdsqlCLI",
             dependencies: [
                 "KdsqlSQL", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: sqliteLink),
+            linkerSettings: sqliteLink,
+            plugins: ["KdsqlBindgen"]),
         .executableTarget(name: "kdsql", dependencies: ["KdsqlCLI"], linkerSettings: sqliteLink),
 
         // Tests. FixtureSupport finds ../shared/fixtures (or $KDSQL_FIXTURES) and parses truth files.

@@ -13,6 +13,8 @@ public final class KdsqlDatabase {
     /// Definitions of the registered tables (for `.schema` and the reference).
     public let definitions: DefinitionSet
     public let functions: [ScalarFunction]
+    /// The progress handler SQLite calls (`setProgressHandler`), kept alive here.
+    var progressBox: ProgressBox?
 
     /// - Parameters:
     ///   - extraDefinitions: `.kdt` definitions beyond the built-in ones (tests, user tables).
@@ -55,8 +57,8 @@ public final class KdsqlDatabase {
 
     private static func register(_ table: TableRegistration, definitions: DefinitionSet,
                                  context: ConnectionContext, on db: OpaquePointer) throws -> TableDefinition {
-        if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
         guard let definition = definitions[table.name] else { throw SQLError(code: SQLITE_ERROR, message: "no definition for table \(table.name)") }
+        if let mismatch = table.mismatch(definition) { throw mismatch }
         let rc = ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db)
         if rc != SQLITE_OK { throw SQLError(code: rc, message: "cannot register table \(table.name)") }
         return definition
@@ -115,22 +117,29 @@ enum APIBootstrap {
 }
 
 /// Entry point for a loadable-extension build: records the api table and
-/// registers every table and function on `db` with a context of its own.
+/// registers every table and function on `db` with a context of its own,
+/// plus `kdsql_open()`. With `KDSQL_DUMP` in the environment (and optionally
+/// `KDSQL_SYSTEM_MAP`, `KDSQL_VMLINUX`) that dump is opened at load time,
+/// which is how a client that only loads extensions (Datasette) serves one.
 public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                _ api: UnsafePointer<sqlite3_api_routines>?) -> Int32 {
     guard let db, let api else { return SQLITE_ERROR }
     if sqliteAPI == nil { sqliteAPI = api }
     let context = ConnectionContext()
     do {
+        if let dump = ExtensionEnvironment.value("KDSQL_DUMP") {
+            context.attach(try OpenFunction.open(dump: dump, systemMap: ExtensionEnvironment.value("KDSQL_SYSTEM_MAP"),
+                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX"), via: "KDSQL_DUMP"))
+        }
         let definitions = try DefinitionSet.builtin()
         for table in Registration.tables {
-            if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
+            if let definition = definitions[table.name], let mismatch = table.mismatch(definition) { throw mismatch }
             guard let definition = definitions[table.name],
                   ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db) == SQLITE_OK else {
                 throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")
             }
         }
-        for f in Registration.functions where FunctionBridge.register(f, context: context, on: db) != SQLITE_OK {
+        for f in Registration.functions + [OpenFunction.function] where FunctionBridge.register(f, context: context, on: db) != SQLITE_OK {
             throw SQLError(code: SQLITE_ERROR, message: "cannot register function \(f.name)")
         }
         return SQLITE_OK
