@@ -38,7 +38,11 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         var nextUnit: UInt64? = 0
         var unitsIndexed = 0
         var memberCache: [UInt32: [TypeMember]] = [:]
-        var catalogComplete = false
+        /// Ids 1...catalogCount are what the `types` table lists: fixed when
+        /// every unit has been indexed, so that every scan sees the same rows
+        /// (ids handed out later for DIEs reached through members are valid
+        /// but not listed).
+        var catalogCount: Int?
     }
     private let state = Mutex(State())
 
@@ -111,15 +115,25 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// does, so that `task->files->fdt` can be followed.
     private func referencedType(_ d: inout Dwarf_Die, _ s: inout State) -> TypeID {
         guard let target = Self.typeReference(&d) else { return .void }
-        if var t = die(target), Self.flag(&t, DW_AT_declaration), let name = Self.name(&t) {
-            let space: Namespace?
-            switch Int(dwarf_tag(&t)) {
-            case DW_TAG_structure_type: space = .structure
-            case DW_TAG_union_type: space = .union
-            case DW_TAG_enumeration_type: space = .enumeration
-            default: space = nil
-            }
-            if let space, let definition = lookUp(name, in: [space], &s) { return definition }
+        guard var t = die(target), let name = Self.name(&t) else { return id(for: target, &s) }
+        let space: Namespace
+        switch Int(dwarf_tag(&t)) {
+        case DW_TAG_structure_type: space = .structure
+        case DW_TAG_union_type: space = .union
+        case DW_TAG_enumeration_type: space = .enumeration
+        default: return id(for: target, &s)
+        }
+        if Self.flag(&t, DW_AT_declaration) {
+            return lookUp(name, in: [space], &s) ?? id(for: target, &s)
+        }
+        // Every unit has its own copy of a header's struct; like BTF's
+        // dedup, references go to the one copy the name index chose (so a
+        // type is listed and found once), when that copy has the same size
+        // and member count (two .c files may each define a different
+        // `struct entry`; those stay apart).
+        if let winner = s.names[space.rawValue][name], winner.rank == 2, winner.offset != target, var w = die(winner.offset),
+           Self.unsigned(&w, DW_AT_byte_size) == Self.unsigned(&t, DW_AT_byte_size), Self.childCount(&w) == Self.childCount(&t) {
+            return id(for: winner.offset, &s)
         }
         return id(for: target, &s)
     }
@@ -129,7 +143,7 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     public var typeCount: Int {
         locked { s in
             indexAllUnits(&s)
-            return s.offsets.count - 1
+            return s.catalogCount ?? 0
         }
     }
 
@@ -257,6 +271,15 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         walk(&cu)
         if let found { subrangeParents[subrange] = found }
         return found
+    }
+
+    private static func childCount(_ d: inout Dwarf_Die) -> Int {
+        var child = Dwarf_Die()
+        guard dwarf_child(&d, &child) == 0 else { return 0 }
+        var n = 1
+        var next = Dwarf_Die()
+        while dwarf_siblingof(&child, &next) == 0 { n += 1; child = next }
+        return n
     }
 
     private func enumIsSigned(_ d: inout Dwarf_Die) -> Bool {
@@ -440,12 +463,12 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// Indexes every unit and gives every indexed type an id, so that ids
     /// 1...typeCount enumerate one definition per name (the `types` table).
     private func indexAllUnits(_ s: inout State) {
-        guard !s.catalogComplete else { return }
+        guard s.catalogCount == nil else { return }
         while s.nextUnit != nil { indexNextUnit(&s) }
         for space in s.names {
             for (_, hit) in space.sorted(by: { $0.value.offset < $1.value.offset }) { _ = id(for: hit.offset, &s) }
         }
-        s.catalogComplete = true
+        s.catalogCount = s.offsets.count - 1
     }
 
     // MARK: - TypeCatalog
