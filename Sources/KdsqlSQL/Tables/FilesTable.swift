@@ -4,7 +4,7 @@ import KdsqlKernel
 /// `files`: one row per open file descriptor of every process, like crash's
 /// `files` and /proc/PID/fd. Reserved descriptors (allocated, no file yet)
 /// are skipped as /proc skips them.
-struct FilesTable: VirtualTable {
+struct FilesTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var fd: Int
@@ -29,16 +29,10 @@ struct FilesTable: VirtualTable {
             ino: .integer { try $0.files.inodeNumber(file: $0.file) },
             size: .integer { try $0.files.size(file: $0.file) })
     }
+    static var rowsPerProcess: Double { 10 }
     static var estimatedRows: Double { 5_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 10)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let files = try session.taskFiles()
         return Rows(flattening: next) { process in
