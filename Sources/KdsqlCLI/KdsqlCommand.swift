@@ -16,8 +16,11 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: [.customShort("m"), .customLong("system-map")], help: ArgumentHelp("Symbols, where the dump cannot supply them.", valueName: "FILE"))
     public var systemMap: String?
 
-    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux (when DWARF support exists).", valueName: "FILE"))
+    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux: symbols from its symbol table, types from its DWARF, source lines in stack_frames. `kdsql VMLINUX DUMP` (crash's order) works too.", valueName: "FILE"))
     public var vmlinux: String?
+
+    @Option(name: .customLong("types"), help: ArgumentHelp("Type source: dwarf (the debug vmlinux; found in /usr/lib/debug when -k is not given) or btf (from the dump). Default: dwarf with -k, else btf.", valueName: "dwarf|btf"))
+    public var types: TypeSourceArgument?
 
     @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; -c, -f and -q run in the order given).", valueName: "SQL"))
     public var commands: [String] = []
@@ -67,9 +70,18 @@ public struct KdsqlCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("SQL to run, like one -c.", valueName: "SQL"))
     public var sql: String?
 
+    /// The SQL when the first positional was a vmlinux (`kdsql VMLINUX DUMP SQL`).
+    @Argument(help: .hidden)
+    public var sqlAfterVmlinuxOrder: String?
+
     public init() {}
 
     public var hasStatements: Bool { !commands.isEmpty || sql != nil || !files.isEmpty || !queries.isEmpty }
+}
+
+/// `--types dwarf|btf`.
+public enum TypeSourceArgument: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case dwarf, btf
 }
 
 /// `kdsql queries` — lists the saved queries; needs no dump.

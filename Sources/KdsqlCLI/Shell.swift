@@ -93,6 +93,9 @@ public final class Shell {
                 pending = ""
                 screen.write("\n")
                 continue
+            case .interruptedThenLine(let text):
+                pending = ""
+                line = text
             case .line(let text):
                 line = text
             }

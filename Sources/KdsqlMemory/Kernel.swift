@@ -11,17 +11,21 @@ import KdsqlDebugInfo
 public final class Kernel {
     public struct Options {
         public var systemMapPath: String?
+        /// A debug vmlinux: symbols from its ELF symbol table, types from its DWARF.
         public var vmlinuxPath: String?
+        /// Forces a type source; nil: `KDSQL_TYPES`, else DWARF with a vmlinux, else BTF.
+        public var typeSource: TypeSource?
         public var cacheBytes: Int
         /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
         public var btfCacheDirectory: String?
         /// Refuse a damaged dump (cut short, or headers that disagree) instead
         /// of opening it with warnings.
         public var strict: Bool
-        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20,
-                    btfCacheDirectory: String? = nil, strict: Bool = false) {
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, typeSource: TypeSource? = nil,
+                    cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil, strict: Bool = false) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
+            self.typeSource = typeSource
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
             self.strict = strict
@@ -43,6 +47,14 @@ public final class Kernel {
     /// Bytes per page (VMCOREINFO PAGESIZE; 4096 when absent).
     public let pageSize: UInt64
     let btfCacheDirectory: String?
+    /// The debug vmlinux given with --vmlinux: symbols, types, source lines.
+    public let vmlinux: Vmlinux?
+    /// The debug vmlinux whose DWARF `types()` reads: the given one, or the
+    /// one found for `--types dwarf` without --vmlinux (then only the types
+    /// come from it; symbols and backtraces stay as without it).
+    public let typesVmlinux: Vmlinux?
+    /// Where `types()` reads from.
+    public let typeSource: TypeSource
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
     private var loadedTypes: (any TypeInfo)?
@@ -108,11 +120,36 @@ public final class Kernel {
         self.translator = translator
 
         self.openWarnings = warnings
+        // A debug vmlinux: given, or looked for when DWARF types are forced.
+        let requestedSource = options.typeSource ?? TypeSource.fromEnvironment
+        func openChecked(_ path: String) throws -> Vmlinux {
+            let file = try Vmlinux(path: path)
+            try file.checkMatches(info)
+            guard file.hasDebugInfo else { throw Vmlinux.noDebugInfo(path: path, release: file.release ?? info.osRelease) }
+            return file
+        }
+        let vmlinux = try options.vmlinuxPath.map(openChecked)
+        self.vmlinux = vmlinux
+        if vmlinux == nil, requestedSource == .dwarf {
+            guard let release = info.osRelease, let found = DebugVmlinuxSearch.find(release: release) else {
+                throw MemoryError.missing("types from DWARF need the debug vmlinux of \(info.osRelease ?? "this kernel"): give it with --vmlinux (Debian: linux-image-\(info.osRelease ?? "KVER")-dbg, /usr/lib/debug/boot/vmlinux-\(info.osRelease ?? "KVER"))")
+            }
+            self.typesVmlinux = try openChecked(found)
+        } else {
+            self.typesVmlinux = vmlinux
+        }
+        self.typeSource = requestedSource ?? (vmlinux != nil ? .dwarf : .btf)
+
         if let mapPath = options.systemMapPath {
             let map = try SystemMap(path: mapPath, kaslrOffset: kaslrOffset)
             try map.validate(against: info)
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
+        } else if let vmlinux {
+            let map = try SystemMap(vmlinux: vmlinux, kaslrOffset: kaslrOffset)
+            try map.validate(against: info)
+            self.symbols = map
+            self.symbolSource = "vmlinux \(vmlinux.path)"
         } else {
             do {
                 let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
@@ -127,6 +164,10 @@ public final class Kernel {
             }
         }
         translator.learn(symbols: symbols)
+        if let checked = typesVmlinux, let banner = symbols.address(of: "linux_banner"),
+           let bytes = try? KallsymsLoader.readImage(banner, 256, translator: translator, memory: dump) {
+            try checked.checkBanner(dumped: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+        }
     }
 
     /// The translator for the dump's architecture. x86_64 is recognised by
@@ -161,9 +202,17 @@ public final class Kernel {
 
     // MARK: Types
 
+    /// The type information if something has loaded it already (nil: not yet).
+    public var loadedTypeInfo: (any TypeInfo)? { loadedTypes }
+
     /// The kernel's type information (BTF from the dump), loaded on first use.
     public func types() throws -> any TypeInfo {
         if let loadedTypes { return loadedTypes }
+        if typeSource == .dwarf, let typesVmlinux {
+            let dwarf = try DwarfTypeInfo(vmlinux: typesVmlinux)
+            loadedTypes = dwarf
+            return dwarf
+        }
         guard let start = symbols.address(of: "__start_BTF"), let stop = symbols.address(of: "__stop_BTF"), stop > start,
               stop - start < 512 << 20 else {
             // Say which of the possible reasons it is.

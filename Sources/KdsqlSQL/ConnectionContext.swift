@@ -167,6 +167,10 @@ public final class ConnectionContext {
         out.append(("pages_read", i(c.pagesRead)))
         out.append(("resident_bytes", i(c.residentBytes)))
         out.append(("capacity_bytes", i(c.capacityBytes)))
+        // DWARF is indexed one compilation unit at a time, as types are asked for.
+        if let dwarf = (types ?? kernel?.loadedTypeInfo) as? DwarfTypeInfo {
+            out.append(("dwarf_units_indexed", Int64(dwarf.unitsIndexed)))
+        }
         for (k, v) in counters.sorted(by: { $0.key < $1.key }) { out.append((k, v)) }
         for (k, v) in rowsVisited.sorted(by: { $0.key < $1.key }) { out.append(("rows_visited.\(k)", i(v))) }
         return out

@@ -17,7 +17,7 @@ import KdsqlDump
 
     static func open(_ dir: String) throws -> Kernel {
         try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"),
-                        options: .init(btfCacheDirectory: dir))
+                        options: .init(typeSource: .btf, btfCacheDirectory: dir))  // BTF even under KDSQL_TYPES=dwarf
     }
 
     static func files(_ dir: String) -> [String] {

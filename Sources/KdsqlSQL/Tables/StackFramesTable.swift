@@ -27,7 +27,10 @@ struct StackFramesTable: VirtualTable {
             method: .text { $0.frame.method.rawValue },
             stack: .text { $0.frame.stack },
             error: .text { $0.frame.error },
-            inScheduler: .bool { $0.frame.inScheduler })
+            inScheduler: .bool { $0.frame.inScheduler },
+            inlined: .bool { $0.frame.inlined },
+            file: .text { $0.frame.file },
+            line: .integer { $0.frame.line })
     }
     static var estimatedRows: Double { 10_000 }
 
