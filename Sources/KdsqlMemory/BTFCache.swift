@@ -19,24 +19,9 @@ struct BTFCache {
     /// a copy is keyed by it as well as by the build, so one made from a
     /// damaged dump of the same build is never found for another dump.
     init(buildID: String?, fingerprint: UInt64?, directory: String? = nil) {
-        guard getenv("KDSQL_NO_CACHE") == nil, let buildID, !buildID.isEmpty, let fingerprint,
-              buildID.allSatisfy({ $0.isHexDigit }) else { path = nil; return }
+        guard getenv("KDSQL_NO_CACHE") == nil, LocalCache.isBuildID(buildID), let buildID, let fingerprint else { path = nil; return }
         let name = buildID + "-" + String(fingerprint, radix: 16) + ".btf"
-        if let directory {
-            path = directory + "/" + name
-            return
-        }
-        var dir: String
-        if let xdg = getenv("XDG_CACHE_HOME"), xdg.pointee != 0 {
-            dir = String(cString: xdg)
-        } else if let home = getenv("HOME") {
-            dir = String(cString: home) + "/.cache"
-        } else {
-            path = nil
-            return
-        }
-        dir += "/kdsql/btf"
-        path = dir + "/" + name
+        path = directory.map { $0 + "/" + name } ?? LocalCache.path(kind: "btf", name: name)
     }
 
     /// The cached bytes, if the file holds exactly `count` bytes followed by
@@ -59,19 +44,12 @@ struct BTFCache {
     /// Writes the blob atomically (temporary file, then rename).
     func store(_ bytes: [UInt8]) {
         guard let path else { return }
-        let dir = String(path[..<path.lastIndex(of: "/")!])
-        var partial = ""
-        for component in dir.split(separator: "/") {
-            partial += "/" + component
-            mkdir(partial, 0o755)
-        }
-        let temporary = path + ".\(getpid()).tmp"
-        guard let f = fopen(temporary, "wb") else { return }
         var fp = Fingerprint()
         bytes.withUnsafeBytes { fp.add($0) }
-        var written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        written += withUnsafeBytes(of: fp.value.littleEndian) { fwrite($0.baseAddress, 1, 8, f) }
-        fclose(f)
-        if written == bytes.count + 8 { rename(temporary, path) } else { unlink(temporary) }
+        LocalCache.writeAtomically(path, mode: "wb") { f in
+            var written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+            written += withUnsafeBytes(of: fp.value.littleEndian) { fwrite($0.baseAddress, 1, 8, f) }
+            return written == bytes.count + 8
+        }
     }
 }

@@ -18,20 +18,7 @@ struct KallsymsLayoutCache {
     init(path: String) { self.path = path }
 
     init(buildID: String?) {
-        guard getenv("KDSQL_NO_CACHE") == nil, let buildID, !buildID.isEmpty, buildID.allSatisfy(\.isHexDigit) else {
-            path = nil
-            return
-        }
-        var dir: String
-        if let xdg = getenv("XDG_CACHE_HOME"), xdg.pointee != 0 {
-            dir = String(cString: xdg)
-        } else if let home = getenv("HOME") {
-            dir = String(cString: home) + "/.cache"
-        } else {
-            path = nil
-            return
-        }
-        path = dir + "/kdsql/kallsyms/" + buildID + ".layout"
+        path = LocalCache.isBuildID(buildID) ? LocalCache.path(kind: "kallsyms", name: buildID! + ".layout") : nil
     }
 
     func load(kaslrOffset: UInt64) -> KallsymsLayout? {
@@ -72,16 +59,6 @@ struct KallsymsLayoutCache {
         case .relative(let rb): text += "encoding=1\nrelative_base=\(hex(rb))\n"
         case .placeRelative: text += "encoding=2\n"
         }
-        let dir = String(path[..<path.lastIndex(of: "/")!])
-        var partial = ""
-        for component in dir.split(separator: "/") {
-            partial += "/" + component
-            mkdir(partial, 0o755)
-        }
-        let temporary = path + ".\(getpid()).tmp"
-        guard let f = fopen(temporary, "w") else { return }
-        let ok = fputs(text, f) >= 0
-        fclose(f)
-        if ok { rename(temporary, path) } else { unlink(temporary) }
+        LocalCache.writeAtomically(path, mode: "w") { fputs(text, $0) >= 0 }
     }
 }
