@@ -6,7 +6,8 @@
 //   2. KdsqlDebugInfo  VMCOREINFO, System.map, kallsyms, BTF types
 //   3. KdsqlMemory     x86_64 translation, the opened Kernel, typed objects
 //   4. KdsqlKernel     walkers over kernel data structures
-//   5. KdsqlSQL        SQLite virtual tables and scalar functions
+//   5. KdsqlSQL        SQLite virtual tables and scalar functions, bound to
+//                      their definitions (Grammar/tables) at build time
 //   6. KdsqlCLI/kdsql  the command and its shell
 import PackageDescription
 
@@ -22,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries from Debian (see shared/notes/swift-c-interop.md).
+        // C libraries from Debian (docs/c-libraries.md says how each is used).
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
@@ -43,12 +44,13 @@ let package = Package(
         .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory"]),
         // Layer 5. The table definitions (Grammar/tables/*.kdt) are compiled into
         // the binary so that kdsql needs no data files at run time.
-        .target(
-            name: "KdsqlGrammar",
-            path: "Grammar",
-            exclude: ["README.md", "kdsql-tables.ebnf"],
-            resources: [.embedInCode("tables")]),
-        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlGrammar", "CSQLite"]),
+        // The table-definition language, shared by the SQL layer (at run time)
+        // and kdsql-bindgen (at build time), which turns Grammar/tables/*.kdt
+        // into each table's typed binding; no generated source is committed.
+        .target(name: "KdsqlDefinitions"),
+        .executableTarget(name: "kdsql-bindgen", dependencies: ["KdsqlDefinitions"]),
+        .plugin(name: "KdsqlBindgen", capability: .buildTool(), dependencies: ["kdsql-bindgen"]),
+        .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlDefinitions", "CSQLite"], plugins: ["KdsqlBindgen"]),
         // Layer 6
         .target(
             name: "KdsqlCLI",
@@ -56,7 +58,8 @@ let package = Package(
                 "KdsqlSQL", "CEdit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: sqliteLink),
+            linkerSettings: sqliteLink,
+            plugins: ["KdsqlBindgen"]),
         .executableTarget(name: "kdsql", dependencies: ["KdsqlCLI"], linkerSettings: sqliteLink),
 
         // Tests. FixtureSupport finds ../shared/fixtures (or $KDSQL_FIXTURES) and parses truth files.

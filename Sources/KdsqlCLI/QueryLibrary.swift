@@ -42,7 +42,7 @@ public struct QueryLibrary: Sendable {
     /// The built-in queries.
     public static func builtIn() -> QueryLibrary {
         var library = QueryLibrary()
-        for (file, text) in BundledQueries.files {
+        for (file, text) in EmbeddedQueries.files {
             do {
                 library.add(try SavedQuery.parse(text, origin: "built-in \(file)", fallbackName: String(file.dropLast(4))))
             } catch {

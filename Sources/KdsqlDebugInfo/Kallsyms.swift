@@ -173,6 +173,8 @@ public final class Kallsyms: SymbolTable {
         return found.first.map { addresses[$0] }
     }
 
+    public func addresses(of name: String) -> [UInt64] { indexes(named: name).map { addresses[$0] } }
+
     public func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64, size: UInt64?)? {
         // Binary search for the last symbol <= address, skipping absolute per-CPU
         // offsets (small values) which are not code or data addresses.

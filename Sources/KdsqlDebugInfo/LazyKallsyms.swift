@@ -153,6 +153,10 @@ public final class LazyKallsyms: SymbolTable {
         return out
     }
 
+    public func addresses(of name: String) -> [UInt64] {
+        ((try? indexes(named: name)) ?? []).compactMap { try? address(index: $0) }
+    }
+
     public func address(of name: String) -> UInt64? {
         guard let found = try? indexes(named: name), !found.isEmpty else { return nil }
         // Prefer a global symbol (upper-case type) when a static name repeats.

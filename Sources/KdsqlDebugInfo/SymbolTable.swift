@@ -24,9 +24,17 @@ public protocol SymbolTable: AnyObject {
     func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64, size: UInt64?)?
     /// All symbols, sorted by address.
     var allSymbols: [Symbol] { get }
+    /// Every address a name has: static functions and variables of
+    /// different files may share one (`address(of:)` gives one of them).
+    func addresses(of name: String) -> [UInt64]
 }
 
 extension SymbolTable {
+    /// By a scan of every symbol; tables with a name index answer faster.
+    public func addresses(of name: String) -> [UInt64] {
+        allSymbols.filter { $0.name == name }.map(\.address)
+    }
+
     /// `name+0xoff` like the kernel's %pS (without the size).
     public func describe(_ address: UInt64) -> String? {
         guard let s = symbolize(address) else { return nil }

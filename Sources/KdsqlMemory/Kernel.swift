@@ -31,6 +31,8 @@ public final class Kernel {
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
     public let kaslrOffset: UInt64
+    /// Bytes per page (VMCOREINFO PAGESIZE; 4096 when absent).
+    public let pageSize: UInt64
     let btfCacheDirectory: String?
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
@@ -56,6 +58,11 @@ public final class Kernel {
         let info = VMCoreInfo(text: text)
         self.vmcoreinfo = info
         self.kaslrOffset = info.kernelOffset
+        if let size = info.number("PAGESIZE"), size >= 4096, size <= 1 << 16, size & (size - 1) == 0 {
+            self.pageSize = UInt64(size)
+        } else {
+            self.pageSize = 4096
+        }
         // VMCOREINFO wins over dump headers: QEMU's kdump sub-header phys_base is wrong.
         guard let physBaseNumber = info.number("phys_base") else {
             throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")

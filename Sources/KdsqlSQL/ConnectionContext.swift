@@ -1,6 +1,7 @@
 @preconcurrency import KdsqlDump
 import KdsqlDebugInfo
 import KdsqlMemory
+import KdsqlKernel
 
 /// Per-connection state every table and function sees: what was opened,
 /// options, warnings about unreadable values, and statistics.
@@ -16,6 +17,8 @@ public final class ConnectionContext {
     public var options: Options
     /// The opened kernel, if any; tables that need one say so when queried.
     public let kernel: Kernel?
+    /// The kernel's walkers, shared by every table of the connection.
+    public let session: KernelSession?
     /// Set from `kernel`, or directly (tests give synthetic sources).
     public var dump: (any DumpFile)?
     public var symbols: (any SymbolTable)?
@@ -66,6 +69,7 @@ public final class ConnectionContext {
 
     public init(kernel: Kernel? = nil, options: Options = Options()) {
         self.kernel = kernel
+        self.session = kernel.map(KernelSession.init(kernel:))
         self.options = options
         dump = kernel?.dump
         symbols = kernel?.symbols
@@ -78,21 +82,17 @@ public final class ConnectionContext {
         return kernel
     }
 
+    /// The kernel's walkers, or an error naming who needed them.
+    public func session(neededBy user: String) throws -> KernelSession {
+        guard let session else { throw NotAvailable("kernel dump", neededBy: user) }
+        return session
+    }
+
     public func typeInfo(neededBy user: String) throws -> any TypeInfo {
         if let types { return types }
         guard let kernel else { throw NotAvailable("type information", neededBy: user) }
         return try kernel.types()
     }
-
-    /// Per-connection memo for walkers that are costly to set up (resolved
-    /// field offsets): made on first use, shared by every scan.
-    public func cached<T: AnyObject>(_ key: String, _ make: () throws -> T) throws -> T {
-        if let v = cache[key] as? T { return v }
-        let v = try make()
-        cache[key] = v
-        return v
-    }
-    private var cache: [String: AnyObject] = [:]
 
     public func warn(_ message: String) {
         if warnings.count < options.maxWarnings { warnings.append(message) } else { droppedWarnings += 1 }

@@ -55,8 +55,8 @@ public final class KdsqlDatabase {
 
     private static func register(_ table: TableRegistration, definitions: DefinitionSet,
                                  context: ConnectionContext, on db: OpaquePointer) throws -> TableDefinition {
-        if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
         guard let definition = definitions[table.name] else { throw SQLError(code: SQLITE_ERROR, message: "no definition for table \(table.name)") }
+        if let mismatch = table.mismatch(definition) { throw mismatch }
         let rc = ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db)
         if rc != SQLITE_OK { throw SQLError(code: rc, message: "cannot register table \(table.name)") }
         return definition
@@ -124,7 +124,7 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
     do {
         let definitions = try DefinitionSet.builtin()
         for table in Registration.tables {
-            if let mismatch = table.mismatch(definitions[table.name]) { throw mismatch }
+            if let definition = definitions[table.name], let mismatch = table.mismatch(definition) { throw mismatch }
             guard let definition = definitions[table.name],
                   ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db) == SQLITE_OK else {
                 throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")

@@ -12,7 +12,7 @@ import KdsqlMemory
         init(_ file: String = "vmcore-mdf-d31-zlib.kdump") throws {
             kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
             tasks = try Tasks(kernel: kernel)
-            summary = try MmSummary(kernel: kernel, tasks: tasks)
+            summary = try MmSummary(kernel: kernel)
         }
         func mm(_ pid: Int64) throws -> UInt64 {
             let task = try #require(try tasks.lookup(pid: pid).first, "pid \(pid)")

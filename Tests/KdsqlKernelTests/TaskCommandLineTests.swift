@@ -16,7 +16,7 @@ import KdsqlMemory
     func argvIsTheProcCmdlineOrNullWhereUserPagesWereFilteredOut(file: String) throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, file))
         let tasks = try Tasks(kernel: kernel)
-        let cmdline = TaskCommandLine(kernel: kernel, summary: try MmSummary(kernel: kernel, tasks: tasks))
+        let cmdline = TaskCommandLine(kernel: kernel, summary: try MmSummary(kernel: kernel))
         let users = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv")
             .filter { $0["is_kthread"] == "0" && $0["pid"] == $0["tgid"] }
         var present = 0, matching = 0
@@ -38,7 +38,7 @@ import KdsqlMemory
     @Test func kernelThreadsHaveNoCommandLine() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
         let tasks = try Tasks(kernel: kernel)
-        let cmdline = TaskCommandLine(kernel: kernel, summary: try MmSummary(kernel: kernel, tasks: tasks))
+        let cmdline = TaskCommandLine(kernel: kernel, summary: try MmSummary(kernel: kernel))
         let kthreadd = try #require(try tasks.lookup(pid: 2).first)
         #expect(try cmdline.argv(mm: try tasks.mm(kthreadd)) == nil)
     }

@@ -92,11 +92,12 @@ import KdsqlMemory
 
     @Test func rssAndVszAgreeWithProcWithinTheCaptureDelay() throws {
         let tasks = try Self.open()
+        let counters = try MMCounters(kernel: tasks.kernel)
         let truth = try Fixtures.truthCSV(Fixtures.sysrq, "tasks.csv")
         for r in truth where r["is_kthread"] == "0" && r["pid"] != "1" {
             let t = try #require(try tasks.lookup(pid: Int64(r["pid"]!)!).first)
-            #expect(try tasks.vszKB(t) == Int64(r["vsz_kb"]!)!, "vsz of \(r["pid"]!) \(r["comm"]!)")
-            #expect(try tasks.rssKB(t) == Int64(r["rss_kb"]!)!, "rss of \(r["pid"]!) \(r["comm"]!)")
+            #expect(try counters.virtualKB(mm: tasks.mm(t)) == Int64(r["vsz_kb"]!)!, "vsz of \(r["pid"]!) \(r["comm"]!)")
+            #expect(try counters.rssKB(mm: tasks.mm(t)) == Int64(r["rss_kb"]!)!, "rss of \(r["pid"]!) \(r["comm"]!)")
         }
     }
 
@@ -104,7 +105,8 @@ import KdsqlMemory
         let tasks = try Self.open()
         let kthreadd = try #require(try tasks.lookup(pid: 2).first)
         #expect(try tasks.isKernelThread(kthreadd))
-        #expect(try tasks.rssKB(kthreadd) == 0)
+        #expect(try tasks.mm(kthreadd) == 0)
+        #expect(try MMCounters(kernel: tasks.kernel).rssKB(mm: 0) == 0)
         #expect(try tasks.comm(kthreadd) == "kthreadd")
     }
 }

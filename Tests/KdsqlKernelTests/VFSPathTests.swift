@@ -7,10 +7,10 @@ import KdsqlMemory
 @Suite struct VFSPathTests {
     @Test func everyProcessIsRootedAtTheInitramfsRootWithADirectoryAsCwd() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
-        let tasks = try Tasks(kernel: kernel)
         let paths = try VFSPath(kernel: kernel)
         let modeField = try kernel.field("struct inode", "i_mode")
-        let procs = try ProcessScope(tasks: tasks).all()
+        var selection = try KernelSession(kernel: kernel).select(.processes())
+        let procs = try selection.all()
         for t in procs {
             let fs = try #require(try paths.rootAndCwd(task: t))
             // The README: one mount namespace, rootfs on / and nobody chroots.

@@ -40,7 +40,7 @@ import KdsqlSQL
         #expect(rows.first { $0[2].string == "/tmp/kdsql-fifo" }?[1] == .text("FIFO"))
         #expect(rows.first { $0[2].string == "/etc/hostname" }?[1] == .text("REG"))
         #expect(db.context.rowsVisited["files"] == UInt64(rows.count))
-        let walker = try db.context.cached("tasks.walker") { () -> Tasks in Issue.record("no task walker was used"); throw Missing() }
+        let walker = try db.context.session(neededBy: "test").tasks()
         let index = try walker.pidIndex()
         #expect(index.lookups == 1, "one IDR lookup")
         #expect(walker.visited == 0, "no walk of the task list")

@@ -1,10 +1,41 @@
 import KdsqlSQL
 
 /// A test-only table over synthetic data: `numbers(n)` gives 1...n. It
-/// exercises every part of the table API without a kernel dump.
+/// exercises every part of the table API without a kernel dump. Its
+/// binding (`Columns`, `Filter`, `getters`) is written here by hand, as
+/// kdsql-bindgen writes it for the tables of Grammar/tables.
 struct NumbersTable: VirtualTable {
     typealias Row = Int64
     static let name = "numbers"
+
+    struct Columns {
+        var value: IntegerColumn<Row>
+        var key: IntegerColumn<Row>
+        var square: IntegerColumn<Row>
+        var unreadable: IntegerColumn<Row>
+    }
+
+    struct Filter: ScanFilter {
+        var value = IntegerConstraint()
+        var key = IntegerConstraint()
+        var n: SQLValue?
+        var failAt: SQLValue?
+        init(_ scan: Scan) {
+            for bound in scan.constraints {
+                switch bound.column {
+                case "value": value.add(bound.op, bound.value)
+                case "key": key.add(bound.op, bound.value)
+                case "n": n = bound.value
+                case "fail_at": failAt = bound.value
+                default: break
+                }
+            }
+        }
+    }
+
+    static func getters(_ c: Columns) -> [ColumnGetter<Row>] {
+        [.value(c.value.get), .value(c.key.get), .value(c.square.get), .value(c.unreadable.get), .argument, .argument]
+    }
 
     static let definitionText = """
     # Test-only table.
@@ -33,31 +64,28 @@ struct NumbersTable: VirtualTable {
         var description: String { "n must be >= 0" }
     }
 
-    static var columns: [String: Column<Int64>] {
-        [
-            "value": .integer { $0 },
-            "key": .integer { $0 },
-            "square": .integer { $0 &* $0 },
-            "unreadable": .integer { (v: Int64) -> Int64? in throw Unreadable(value: v) },
-            "n": .argument,
-            "fail_at": .argument,
-        ]
+    static var columns: Columns {
+        Columns(
+            value: .integer { $0 },
+            key: .integer { $0 },
+            square: .integer { $0 &* $0 },
+            unreadable: .integer { (v: Int64) -> Int64? in throw Unreadable(value: v) })
     }
 
     let context: ConnectionContext
     init(context: ConnectionContext) { self.context = context }
 
-    func open(_ scan: Scan) throws -> Rows<Int64> {
+    func open(_ filter: Filter) throws -> Rows<Int64> {
         let generated = context.counter("numbers.generated")
-        let n = scan.argument("n")?.int64 ?? 10
+        let n = filter.n?.int64 ?? 10
         guard n >= 0 else { throw BadArgument() }
-        let failAt = scan.argument("fail_at")?.int64
-        if let key = scan.equal("key")?.int64 {
+        let failAt = filter.failAt?.int64
+        if filter.key.isEmpty || filter.value.isEmpty { return .empty }
+        if let key = filter.key.equal {
             return Rows((1...max(n, 1)).contains(key) && n > 0 ? [key] : [])
         }
-        let range = scan.integerRange("value")
-        var next = max(1, range.lower)
-        let last = min(n, range.upper)
+        var next = max(1, filter.value.lower)
+        let last = min(n, filter.value.upper)
         // Pull-based: each row is made when SQLite asks for it.
         return Rows(next: {
             guard next <= last else { return nil }
@@ -68,17 +96,22 @@ struct NumbersTable: VirtualTable {
             return next
         })
     }
+
+    func rowIdentity(_ row: Int64) -> RowIdentity { RowIdentity(row) }
 }
 
-/// An implementation whose columns disagree with its definition both ways.
+/// A binding generated from another definition than the one registered:
+/// one column short of `numbers`.
 struct MismatchedTable: VirtualTable {
+    typealias Row = Int64
     static let name = "numbers"
-    static var columns: [String: Column<Int64>] {
-        ["value": .integer { $0 }, "key": .integer { $0 }, "square": .integer { $0 }, "n": .argument,
-         "fail_at": .argument, "cube": .integer { $0 }]
-    }
+    struct Columns { var value: IntegerColumn<Row> }
+    typealias Filter = NumbersTable.Filter
+    static func getters(_ c: Columns) -> [ColumnGetter<Row>] { [.value(c.value.get)] }
+    static var columns: Columns { Columns(value: .integer { $0 }) }
     init(context: ConnectionContext) {}
-    func open(_ scan: Scan) throws -> Rows<Int64> { .empty }
+    func open(_ filter: Filter) throws -> Rows<Int64> { .empty }
+    func rowIdentity(_ row: Int64) -> RowIdentity { RowIdentity(row) }
 }
 
 func numbersDatabase(strict: Bool = false) throws -> KdsqlDatabase {

@@ -14,7 +14,7 @@ import KdsqlSQL
     /// The connection's StackTraces (made by the first scan).
     struct NoScanYet: Error {}
     static func traces(_ db: KdsqlDatabase) throws -> StackTraces {
-        try db.context.cached("stack.traces") { () throws -> StackTraces in throw NoScanYet() }
+        try db.context.session(neededBy: "test").stackTraces()
     }
 
     /// The hex value after the first `NAME<sep>` in a truth text (`RSP: 0018:ffff...`,

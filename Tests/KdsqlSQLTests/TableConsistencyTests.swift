@@ -3,30 +3,20 @@ import KdsqlSQL
 
 @Suite("Definitions and implementations agree")
 struct TableConsistencyTests {
-    @Test func everyRegisteredTableMatchesItsDefinition() throws {
-        let problems = TableConsistency.mismatches(try DefinitionSet.builtin())
-        #expect(problems.isEmpty, "\(problems.map(\.description))")
+    /// Bindings are generated from Grammar/tables, so a definition without an
+    /// implementation, or a column without a getter, does not compile; what
+    /// remains to check at run time is that every definition is registered.
+    @Test func everyBuiltinDefinitionIsRegistered() throws {
+        let db = try KdsqlDatabase()
+        #expect(db.definitions.tables.map(\.name).sorted() == (try DefinitionSet.builtin()).tables.map(\.name).sorted())
+        #expect(db.definitions.tables.count >= 28)
     }
 
-    @Test func everyDefinitionHasAnImplementation() throws {
-        #expect(TableConsistency.unimplemented(try DefinitionSet.builtin()).isEmpty)
-    }
-
-    @Test func mismatchIsFoundInBothDirections() {
-        let m = MismatchedTable.mismatch(with: NumbersTable.definition)
-        #expect(m?.missingInImplementation == ["unreadable"])
-        #expect(m?.missingInDefinition == ["cube"])
-    }
-
-    @Test func mismatchedTableIsRefusedAtRegistration() {
+    @Test func aBindingFromAnotherDefinitionIsRefusedAtRegistration() {
         let error = #expect(throws: TableMismatch.self) {
             try KdsqlDatabase(extraDefinitions: [NumbersTable.definition], extraTables: [.table(MismatchedTable.self)])
         }
-        #expect(error?.description.contains("cube") == true)
-    }
-
-    @Test func testTableMatchesItsDefinition() {
-        #expect(NumbersTable.mismatch(with: NumbersTable.definition) == nil)
+        #expect(error?.description.contains("1 columns, the definition 6") == true)
     }
 
     @Test func definitionExamplesAreValidSQL() throws {

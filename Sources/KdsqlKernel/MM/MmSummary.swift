@@ -7,23 +7,17 @@ import KdsqlDebugInfo
 /// on demand.
 public final class MmSummary {
     public let kernel: Kernel
-    let tasks: Tasks
-    let pgd: FieldRef, totalVM: FieldRef, mapCount: FieldRef
+    let counters: MMCounters
+    let pgd: FieldRef, mapCount: FieldRef
     let startCode: FieldRef, endCode: FieldRef, startData: FieldRef, endData: FieldRef
     let startBrk: FieldRef, brk: FieldRef, startStack: FieldRef
     let argStart: FieldRef, argEnd: FieldRef, envStart: FieldRef, envEnd: FieldRef
 
-    /// Indexes of the mm counters: an anonymous enum in
-    /// include/linux/mm_types_task.h (MM_FILEPAGES, MM_ANONPAGES,
-    /// MM_SWAPENTS, MM_SHMEMPAGES), so not findable by name; unchanged since 4.5.
-    static let fileIndex = 0, anonIndex = 1, swapIndex = 2, shmemIndex = 3
-
-    public init(kernel: Kernel, tasks: Tasks? = nil) throws {
+    public init(kernel: Kernel, counters: MMCounters? = nil) throws {
         self.kernel = kernel
-        self.tasks = try tasks ?? Tasks(kernel: kernel)
+        self.counters = try counters ?? MMCounters(kernel: kernel)
         let mm = "struct mm_struct"
         pgd = try kernel.field(mm, "pgd")
-        totalVM = try kernel.field(mm, "total_vm")
         mapCount = try kernel.field(mm, "map_count")
         startCode = try kernel.field(mm, "start_code")
         endCode = try kernel.field(mm, "end_code")
@@ -41,15 +35,15 @@ public final class MmSummary {
     public func pgd(_ mm: UInt64) throws -> UInt64 { try kernel.readPointer(mm, pgd) }
     /// Physical address of the top-level page table (for `Kernel.readUser`).
     public func pgdPhysical(_ mm: UInt64) throws -> UInt64 { try kernel.translate(try pgd(mm)) }
-    public func totalVMKB(_ mm: UInt64) throws -> Int64 { Int64(try kernel.readUnsigned(mm, totalVM)) * 4 }
+    public func totalVMKB(_ mm: UInt64) throws -> Int64 { try counters.virtualKB(mm: mm) }
     public func mapCount(_ mm: UInt64) throws -> Int64 { try kernel.readSigned(mm, mapCount) }
 
-    public func rssFileKB(_ mm: UInt64) throws -> Int64 { try tasks.mmCounter(mm: mm, Self.fileIndex) * 4 }
-    public func rssAnonKB(_ mm: UInt64) throws -> Int64 { try tasks.mmCounter(mm: mm, Self.anonIndex) * 4 }
-    public func rssShmemKB(_ mm: UInt64) throws -> Int64 { try tasks.mmCounter(mm: mm, Self.shmemIndex) * 4 }
-    public func swapKB(_ mm: UInt64) throws -> Int64 { try tasks.mmCounter(mm: mm, Self.swapIndex) * 4 }
+    public func rssFileKB(_ mm: UInt64) throws -> Int64 { try counters.fileKB(mm: mm) }
+    public func rssAnonKB(_ mm: UInt64) throws -> Int64 { try counters.anonKB(mm: mm) }
+    public func rssShmemKB(_ mm: UInt64) throws -> Int64 { try counters.shmemKB(mm: mm) }
+    public func swapKB(_ mm: UInt64) throws -> Int64 { try counters.swapKB(mm: mm) }
     /// VmRSS: file + anon + shmem (fs/proc/task_mmu.c task_mem).
-    public func rssKB(_ mm: UInt64) throws -> Int64 { try rssFileKB(mm) + rssAnonKB(mm) + rssShmemKB(mm) }
+    public func rssKB(_ mm: UInt64) throws -> Int64 { try counters.rssKB(mm: mm) }
 
     public func startCode(_ mm: UInt64) throws -> UInt64 { try kernel.readUnsigned(mm, startCode) }
     public func endCode(_ mm: UInt64) throws -> UInt64 { try kernel.readUnsigned(mm, endCode) }

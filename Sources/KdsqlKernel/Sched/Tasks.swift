@@ -20,10 +20,6 @@ public final class Tasks {
     let threadHead: FieldRef?, nrThreads: FieldRef
     // struct cred
     let uid: FieldRef, gid: FieldRef, euid: FieldRef, egid: FieldRef
-    // struct mm_struct
-    let totalVM: FieldRef, rssStat: FieldRef, rssIsPercpuCounter: Bool
-    let pcCount: FieldRef?, pcCounters: FieldRef?
-    let counterSize: Int
 
     public let initTask: UInt64
     /// Counts tasks whose struct was visited (push-down tests read it).
@@ -63,22 +59,6 @@ public final class Tasks {
         gid = try kernel.field("struct cred", "gid")
         euid = try kernel.field("struct cred", "euid")
         egid = try kernel.field("struct cred", "egid")
-        totalVM = try kernel.field("struct mm_struct", "total_vm")
-        // mm_struct.rss_stat: struct mm_rss_stat {atomic_long_t count[]} up to 6.1,
-        // an array of struct percpu_counter from 6.2 (commit f1a7941243c1).
-        if let f = try? kernel.field("struct mm_struct", "rss_stat.count") {
-            rssStat = f
-            rssIsPercpuCounter = false
-            pcCount = nil
-            pcCounters = nil
-            counterSize = 8
-        } else {
-            rssStat = try kernel.field("struct mm_struct", "rss_stat")
-            rssIsPercpuCounter = true
-            pcCount = try kernel.field("struct percpu_counter", "count")
-            pcCounters = try kernel.field("struct percpu_counter", "counters")
-            counterSize = try kernel.size(of: "struct percpu_counter")
-        }
         initTask = try kernel.address(of: "init_task")
     }
 
@@ -231,39 +211,4 @@ public final class Tasks {
     public func gid(_ t: UInt64) throws -> Int64 { try credField(t, gid) }
     public func euid(_ t: UInt64) throws -> Int64 { try credField(t, euid) }
     public func egid(_ t: UInt64) throws -> Int64 { try credField(t, egid) }
-
-    /// Virtual size in KiB (mm->total_vm pages), 0 for kernel threads.
-    public func vszKB(_ t: UInt64) throws -> Int64 {
-        let m = try mm(t)
-        guard m != 0 else { return 0 }
-        return Int64(try kernel.readUnsigned(m, totalVM)) * 4
-    }
-
-    /// One mm counter (MM_FILEPAGES 0, MM_ANONPAGES 1, MM_SWAPENTS 2,
-    /// MM_SHMEMPAGES 3), as get_mm_counter() reads it: negative transients clamp to 0.
-    public func mmCounter(mm m: UInt64, _ index: Int) throws -> Int64 {
-        if !rssIsPercpuCounter {
-            return max(0, try kernel.readI64(m + rssStat.offset + UInt64(index * counterSize)))
-        }
-        // percpu_counter: the central count plus each CPU's unflushed delta
-        // (percpu_counter_sum), as /proc does since 6.2.
-        let pc = m + rssStat.offset + UInt64(index * counterSize)
-        var total = try kernel.readI64(pc + pcCount!.offset)
-        let counters = try kernel.readU64(pc + pcCounters!.offset)
-        if counters != 0 {
-            let offsets = try kernel.address(of: "__per_cpu_offset")
-            for c in try kernel.possibleCPUs() {
-                let off = try kernel.readU64(offsets + UInt64(c) * 8)
-                total += Int64(try kernel.readI32(counters &+ off))
-            }
-        }
-        return max(0, total)
-    }
-
-    /// Resident set in KiB: file + anon + shmem pages, as /proc's VmRSS.
-    public func rssKB(_ t: UInt64) throws -> Int64 {
-        let m = try mm(t)
-        guard m != 0 else { return 0 }
-        return (try mmCounter(mm: m, 0) + mmCounter(mm: m, 1) + mmCounter(mm: m, 3)) * 4
-    }
 }

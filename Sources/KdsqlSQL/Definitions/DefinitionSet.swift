@@ -1,4 +1,4 @@
-import KdsqlGrammar
+@_exported import KdsqlDefinitions
 
 /// All table definitions known to a connection, by name.
 public struct DefinitionSet: Sendable {
@@ -42,7 +42,7 @@ public struct DefinitionSet: Sendable {
         var set = DefinitionSet()
         for file in EmbeddedDefinitions.files {
             do throws(DefinitionError) {
-                for t in try DefinitionParser.parse(bytes: file.bytes, file: file.name) { set.add(t) }
+                for t in try DefinitionParser.parse(file.text, file: file.name) { set.add(t) }
             } catch {
                 return .failure(error)
             }

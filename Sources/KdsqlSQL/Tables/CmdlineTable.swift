@@ -6,21 +6,14 @@ import KdsqlKernel
 /// (makedumpfile -d 8 and above drops user memory).
 struct CmdlineTable: VirtualTable {
     struct Row {
-        var pid: Int64
-        var task: UInt64
+        var process: ProcessRow
         var mm: UInt64
-        var walkers: Walkers
+        var summary: MmSummary
+        var reader: TaskCommandLine
         /// argv is read once per row, however many columns use it.
         var argv: Box
-    }
 
-    final class Walkers {
-        let tasks: Tasks, summary: MmSummary, reader: TaskCommandLine
-        init(tasks: Tasks, summary: MmSummary) {
-            self.tasks = tasks
-            self.summary = summary
-            self.reader = TaskCommandLine(kernel: tasks.kernel, summary: summary)
-        }
+        func arguments() throws -> [String]? { try argv.get { try reader.argv(mm: mm) } }
     }
 
     final class Box {
@@ -33,25 +26,17 @@ struct CmdlineTable: VirtualTable {
         }
     }
 
-    static let name = "cmdline"
-    static var columns: [String: Column<Row>] {
-        [
-            "pid": .integer { $0.pid },
-            "tid": .integer { try $0.walkers.tasks.pid($0.task) },
-            "comm": .text { try $0.walkers.tasks.comm($0.task) },
-            "mm": .address { $0.mm },
-            "argv": .text { row in try argv(row).map(TaskCommandLine.text) },
-            "argc": .integer { row in try argv(row)?.count },
-            "arg_start": .address { try $0.walkers.summary.argStart($0.mm) },
-            "arg_end": .address { try $0.walkers.summary.argEnd($0.mm) },
-            "include_threads": .argument,
-        ]
+    static var columns: Columns {
+        Columns(
+            pid: .integer { $0.process.pid },
+            tid: .integer { try $0.process.tid },
+            comm: .text { try $0.process.comm },
+            mm: .address { $0.mm },
+            argv: .text { try $0.arguments().map(TaskCommandLine.text) },
+            argc: .integer { try $0.arguments()?.count },
+            argStart: .address { try $0.summary.argStart($0.mm) },
+            argEnd: .address { try $0.summary.argEnd($0.mm) })
     }
-
-    static func argv(_ row: Row) throws -> [String]? {
-        try row.argv.get { try row.walkers.reader.argv(mm: row.mm) }
-    }
-
     static var estimatedRows: Double { 500 }
 
     let context: ConnectionContext
@@ -61,9 +46,12 @@ struct CmdlineTable: VirtualTable {
         ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 1)
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let spaces = try ProcessTables.addressSpaces(scan, context, neededBy: Self.name)
-        let walkers = Walkers(tasks: spaces.tasks, summary: spaces.summary)
-        return Rows(compactMapping: spaces.next) { Row(pid: $0.pid, task: $0.task, mm: $0.mm, walkers: walkers, argv: Box()) }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let (session, next) = try ProcessTables.addressSpaces(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
+        let summary = try session.mmSummary()
+        let reader = TaskCommandLine(kernel: session.kernel, summary: summary)
+        return Rows(compactMapping: next) { Row(process: $0.process, mm: $0.mm, summary: summary, reader: reader, argv: Box()) }
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.process.task) }
 }

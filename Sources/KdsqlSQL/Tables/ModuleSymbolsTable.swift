@@ -3,17 +3,21 @@ import KdsqlKernel
 
 /// `module_symbols`: every module's in-memory symbol table.
 struct ModuleSymbolsTable: VirtualTable {
-    typealias Row = ModuleSymbol
-    static let name = "module_symbols"
-    static var columns: [String: Column<Row>] {
-        [
-            "module": .text { $0.module },
-            "name": .text { $0.name },
-            "address": .address { $0.address },
-            "type": .text { String($0.type) },
-            "size": .integer { $0.size },
-            "is_defined": .bool { $0.isDefined },
-        ]
+    struct Row {
+        var symbol: ModuleSymbol
+        /// The module's struct and the symbol's position in its table.
+        var moduleAddress: UInt64
+        var ordinal: Int
+    }
+
+    static var columns: Columns {
+        Columns(
+            module: .text { $0.symbol.module },
+            name: .text { $0.symbol.name },
+            address: .address { $0.symbol.address },
+            type: .text { String($0.symbol.type) },
+            size: .integer { $0.symbol.size },
+            isDefined: .bool { $0.symbol.isDefined })
     }
     static var estimatedRows: Double { 5000 }
 
@@ -29,27 +33,19 @@ struct ModuleSymbolsTable: VirtualTable {
         return plan
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let kernel = try context.kernel(neededBy: Self.name)
-        let symbols = try context.cached("module_symbols.walker") { try ModuleSymbols(kernel: kernel) }
-        var modules = symbols.modules.filter { $0.state != "UNFORMED" }
-        if let wanted = scan.equal("module") {
-            guard let name = wanted.string else { return .empty }
-            modules = modules.filter { $0.name == name }
-        }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let symbols = try context.session(neededBy: Self.name).moduleSymbols()
+        let modules = symbols.modules.filter { $0.state != "UNFORMED" && filter.module.contains($0.name) }
         // Module by module, so LIMIT stops reading symbol tables early.
         var m = 0
-        var pending: [ModuleSymbol] = []
-        var i = 0
-        return Rows(next: {
-            while i >= pending.count {
-                guard m < modules.count else { return nil }
-                pending = try symbols.symbols(of: modules[m])
-                m += 1
-                i = 0
-            }
-            defer { i += 1 }
-            return pending[i]
-        })
+        return Rows(flattening: { () -> ModuleInfo? in
+            guard m < modules.count else { return nil }
+            defer { m += 1 }
+            return modules[m]
+        }) { module in
+            try symbols.symbols(of: module).enumerated().map { Row(symbol: $1, moduleAddress: module.address, ordinal: $0) }
+        }
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.moduleAddress, UInt64(row.ordinal)) }
 }

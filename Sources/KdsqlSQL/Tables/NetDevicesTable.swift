@@ -6,38 +6,35 @@ import KdsqlKernel
 struct NetDevicesTable: VirtualTable {
     typealias Row = NetDevice
 
-    static let name = "net_devices"
-    static var columns: [String: Column<Row>] {
-        [
-            "netns": .address { $0.netns },
-            "netns_inum": .integer { $0.netnsInum },
-            "name": .text { $0.name },
-            "ifindex": .integer { $0.ifindex },
-            "mtu": .integer { $0.mtu },
-            "flags": .integer { $0.flags },
-            "link_flags": .integer { $0.linkFlags },
-            "flags_text": .text { $0.flagsText },
-            "operstate": .text { $0.operstate },
-            "type": .integer { $0.type },
-            "mac": .text { $0.mac },
-            "kind": .text { $0.kind },
-            "driver": .text { $0.driver },
-            "stats_source": .text { $0.statsSource },
-            "rx_packets": .integer { $0.rxPackets },
-            "rx_bytes": .integer { $0.rxBytes },
-            "tx_packets": .integer { $0.txPackets },
-            "tx_bytes": .integer { $0.txBytes },
-            "dev": .address { $0.address },
-        ]
+    static var columns: Columns {
+        Columns(
+            netns: .address { $0.netns },
+            netnsInum: .integer { $0.netnsInum },
+            name: .text { $0.name },
+            ifindex: .integer { $0.ifindex },
+            mtu: .integer { $0.mtu },
+            flags: .integer { $0.flags },
+            linkFlags: .integer { $0.linkFlags },
+            flagsText: .text { $0.flagsText },
+            operstate: .text { $0.operstate },
+            type: .integer { $0.type },
+            mac: .text { $0.mac },
+            kind: .text { $0.kind },
+            driver: .text { $0.driver },
+            statsSource: .text { $0.statsSource },
+            rxPackets: .integer { $0.rxPackets },
+            rxBytes: .integer { $0.rxBytes },
+            txPackets: .integer { $0.txPackets },
+            txBytes: .integer { $0.txBytes },
+            dev: .address { $0.address })
     }
     static var estimatedRows: Double { 10 }
 
     let context: ConnectionContext
     init(context: ConnectionContext) { self.context = context }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let kernel = try context.kernel(neededBy: Self.name)
-        let walker = try context.cached("net.devices") { try NetDevices(kernel: kernel) }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let walker = try context.session(neededBy: Self.name).netDevices()
         // The lists are walked up front (a list error fails the scan); each
         // device is then read when SQLite asks for its row, so LIMIT stops early.
         var pending: [(net: UInt64, dev: UInt64)] = []
@@ -51,4 +48,6 @@ struct NetDevicesTable: VirtualTable {
             return try walker.device(at: pending[index - 1].dev, net: pending[index - 1].net)
         })
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.address) }
 }

@@ -37,38 +37,36 @@ struct SocketsTable: VirtualTable {
         lazy var tables: Result<[UInt64: SocketHashTables.Table], any Error> = Result { try listing.hashTables() }
     }
 
-    static let name = "sockets"
-    static var columns: [String: Column<Row>] {
-        [
-            "source": .text { $0.entry.source },
-            "pid": .integer { $0.entry.pid },
-            "comm": .text { row in
+    static var columns: Columns {
+        Columns(
+            source: .text { $0.entry.source },
+            pid: .integer { $0.entry.pid },
+            comm: .text { row in
                 guard let pid = row.entry.pid, let task = try row.scan.tasks.lookup(pid: pid).first else { return nil }
                 return try row.scan.tasks.comm(task)
             },
-            "fd": .integer { $0.entry.fd },
-            "sock": .address { $0.entry.sock == 0 ? nil : $0.entry.sock },
-            "socket": .address { $0.entry.socket },
-            "file": .address { $0.entry.file },
-            "netns": .address { try $0.info()?.netns },
-            "family": .text { try $0.info()?.family },
-            "type": .text { try $0.info()?.type },
-            "protocol": .text { try $0.info()?.protocol },
-            "state": .text { try $0.info()?.state },
-            "state_raw": .integer { try $0.info()?.stateRaw },
-            "local_addr": .text { try $0.info()?.localAddress },
-            "local_port": .integer { try $0.info()?.localPort },
-            "remote_addr": .text { try $0.info()?.remoteAddress },
-            "remote_port": .integer { try $0.info()?.remotePort },
-            "inode": .integer { try $0.info()?.inode },
-            "uid": .integer { try $0.info()?.uid },
-            "rx_queue": .integer { try $0.info()?.rxQueue },
-            "tx_queue": .integer { try $0.info()?.txQueue },
-            "hash_table": .text { row in
+            fd: .integer { $0.entry.fd },
+            sock: .address { $0.entry.sock == 0 ? nil : $0.entry.sock },
+            socket: .address { $0.entry.socket },
+            file: .address { $0.entry.file },
+            netns: .address { try $0.info()?.netns },
+            family: .text { try $0.info()?.family },
+            type: .text { try $0.info()?.type },
+            protocol: .text { try $0.info()?.protocol },
+            state: .text { try $0.info()?.state },
+            stateRaw: .integer { try $0.info()?.stateRaw },
+            localAddr: .text { try $0.info()?.localAddress },
+            localPort: .integer { try $0.info()?.localPort },
+            remoteAddr: .text { try $0.info()?.remoteAddress },
+            remotePort: .integer { try $0.info()?.remotePort },
+            inode: .integer { try $0.info()?.inode },
+            uid: .integer { try $0.info()?.uid },
+            rxQueue: .integer { try $0.info()?.rxQueue },
+            txQueue: .integer { try $0.info()?.txQueue },
+            hashTable: .text { row in
                 if let t = row.entry.hashTable { return t }
                 return try row.scan.tables.get()[row.entry.sock]?.rawValue
-            },
-        ]
+            })
     }
     static var estimatedRows: Double { 200 }
 
@@ -79,20 +77,24 @@ struct SocketsTable: VirtualTable {
         ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 4)
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let kernel = try context.kernel(neededBy: Self.name)
-        let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
-        let paths = try ProcessTables.paths(context, neededBy: Self.name)
-        let files = try context.cached("files.walker") { try TaskFiles(kernel: kernel, paths: paths) }
-        let listing = try context.cached("net.sockets") { try SocketListing(kernel: kernel, tasks: tasks, taskFiles: files) }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let session = try context.session(neededBy: Self.name)
+        let tasks = try session.tasks()
+        let listing = try session.sockets()
         let socketScan = SocketScan(listing: listing, tasks: tasks)
-        guard let pidValue = scan.equal("pid") else {
+        if filter.pid.isEmpty { return .empty }
+        guard let pid = filter.pid.equal else {
             return Rows(try listing.all(describe: false).lazy.map { Row(entry: $0, scan: socketScan) })
         }
         // pid = N: that process's descriptors only (hash rows have no pid).
-        guard let pid = pidValue.int64 else { return .empty }
         let leaders = try tasks.lookup(pid: pid).filter { try tasks.tgid($0) == pid }
         let entries = try leaders.flatMap { try listing.entries(ofLeader: $0, describe: false) }
         return Rows(entries.lazy.map { Row(entry: $0, scan: socketScan) })
+    }
+
+    /// A socket appears once per descriptor that holds it, and once if only a hash table does.
+    func rowIdentity(_ row: Row) -> RowIdentity {
+        RowIdentity(row.entry.sock == 0 ? row.entry.file ?? 0 : row.entry.sock,
+                    UInt64(bitPattern: row.entry.pid ?? -1), UInt64(bitPattern: Int64(row.entry.fd ?? -1)))
     }
 }

@@ -10,26 +10,24 @@ struct StackFramesTable: VirtualTable {
         var frame: StackFrame { unwound.trace.frames[index] }
     }
 
-    static let name = "stack_frames"
-    static var columns: [String: Column<Row>] {
-        [
-            "pid": .integer { try $0.unwound.pid.get() },
-            "task": .address { $0.unwound.trace.task },
-            "cpu": .integer { $0.unwound.trace.cpu },
-            "frame": .integer { $0.index },
-            "sp": .address { $0.frame.sp },
-            "pc": .address { $0.frame.pc },
-            "function": .text { $0.frame.function },
-            "offset": .integer { $0.frame.offset },
-            "size": .integer { $0.frame.size },
-            "symbol": .text { $0.frame.symbol },
-            "module": .text { $0.frame.module },
-            "is_exception_frame": .bool { $0.frame.isExceptionFrame },
-            "method": .text { $0.frame.method.rawValue },
-            "stack": .text { $0.frame.stack },
-            "error": .text { $0.frame.error },
-            "in_scheduler": .bool { $0.frame.inScheduler },
-        ]
+    static var columns: Columns {
+        Columns(
+            pid: .integer { try $0.unwound.pid.get() },
+            task: .address { $0.unwound.trace.task },
+            cpu: .integer { $0.unwound.trace.cpu },
+            frame: .integer { $0.index },
+            sp: .address { $0.frame.sp },
+            pc: .address { $0.frame.pc },
+            function: .text { $0.frame.function },
+            offset: .integer { $0.frame.offset },
+            size: .integer { $0.frame.size },
+            symbol: .text { $0.frame.symbol },
+            module: .text { $0.frame.module },
+            isExceptionFrame: .bool { $0.frame.isExceptionFrame },
+            method: .text { $0.frame.method.rawValue },
+            stack: .text { $0.frame.stack },
+            error: .text { $0.frame.error },
+            inScheduler: .bool { $0.frame.inScheduler })
     }
     static var estimatedRows: Double { 10_000 }
 
@@ -38,21 +36,12 @@ struct StackFramesTable: VirtualTable {
 
     func bestIndex(_ query: IndexQuery) -> IndexPlan { BacktraceScan.plan(query, fullScanRows: Self.estimatedRows) }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let backtraces = try BacktraceScan(context: context, scan: scan, table: Self.name)
-        let nextTask = try backtraces.tasks()
-        var current: UnwoundTask?
-        var index = 0
-        return Rows(next: {
-            while true {
-                if let c = current, index < c.trace.frames.count {
-                    defer { index += 1 }
-                    return Row(unwound: c, index: index)
-                }
-                guard let t = try nextTask() else { return nil }
-                current = UnwoundTask(backtraces.traces.trace(task: t), backtraces.traces)
-                index = 0
-            }
-        })
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
+        return Rows(flattening: scan.next) { unwound in
+            unwound.trace.frames.indices.map { Row(unwound: unwound, index: $0) }
+        }
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.unwound.trace.task, UInt64(row.index)) }
 }

@@ -4,14 +4,12 @@ import KdsqlDebugInfo
 /// address ranges are found by binary search instead of a scan.
 struct SymbolsTable: VirtualTable {
     typealias Row = Symbol
-    static let name = "symbols"
-    static var columns: [String: Column<Row>] {
-        [
-            "name": .text { $0.name },
-            "address": .address { $0.address },
-            "type": .text { String($0.type) },
-            "module": .text { $0.module },
-        ]
+    static var columns: Columns {
+        Columns(
+            name: .text { $0.name },
+            address: .address { $0.address },
+            type: .text { String($0.type) },
+            module: .text { $0.module })
     }
     static var estimatedRows: Double { 150_000 }
 
@@ -27,21 +25,22 @@ struct SymbolsTable: VirtualTable {
         return plan
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
+    func open(_ filter: Filter) throws -> Rows<Row> {
         guard let table = context.symbols else { throw NotAvailable("symbol table", neededBy: Self.name) }
-        let range = scan.integerRange("address")
-        if range.isEmpty { return .empty }
+        let range = filter.address
+        if range.isEmpty || filter.name.isEmpty { return .empty }
         let all = table.allSymbols
-        if let wanted = scan.equal("name")?.string {
-            guard let address = table.address(of: wanted) else { return .empty }
-            var i = lowerBound(all, address)
-            return Rows(next: {
+        if let wanted = filter.name.equal {
+            // Every symbol of that name, by address (static names repeat).
+            var found: [Symbol] = []
+            for address in Set(table.addresses(of: wanted)).sorted() {
+                var i = lowerBound(all, address)
                 while i < all.count, all[i].address == address {
-                    defer { i += 1 }
-                    if all[i].name == wanted, range.contains(address: all[i].address) { return all[i] }
+                    if all[i].name == wanted, range.contains(address: all[i].address) { found.append(all[i]) }
+                    i += 1
                 }
-                return nil
-            })
+            }
+            return Rows(found)
         }
         // SQL compares addresses as signed Int64 while the array is sorted
         // unsigned; the two orders agree when both bounds have the same sign
@@ -62,6 +61,8 @@ struct SymbolsTable: VirtualTable {
             return nil
         })
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.address, RowIdentity(text: row.name).a) }
 
     private func lowerBound(_ all: [Symbol], _ address: UInt64) -> Int {
         var lo = 0, hi = all.count

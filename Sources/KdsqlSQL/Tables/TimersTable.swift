@@ -9,34 +9,34 @@ struct TimersTable: VirtualTable {
         var tasks: Tasks
         var symbols: (UInt64) -> String? { wheel.kernel.symbols.describe }
     }
-    static let name = "timers"
-    static var columns: [String: Column<Row>] {
-        [
-            "cpu": .integer { $0.timer.cpu },
-            "base": .text { $0.timer.base },
-            "expires": .integer { $0.timer.expires },
-            "expires_in": .integer { $0.timer.expiresIn },
-            "function": .text { $0.symbols($0.timer.function) },
-            "function_address": .address { $0.timer.function },
-            "timer": .address { $0.timer.timer },
-            "flags": .integer { $0.timer.flags },
-            "flag_letters": .text { TimerFlags.letters($0.timer.flags) },
-            "bucket": .integer { $0.timer.bucket },
-            "level": .integer { $0.timer.level },
-            "task_pid": .integer { row in try row.wheel.sleepingTask(row.timer).map { try row.tasks.pid($0) } },
-            "work_function": .text { row in row.wheel.delayedWorkFunction(row.timer).flatMap(row.symbols) },
-        ]
+    static var columns: Columns {
+        Columns(
+            cpu: .integer { $0.timer.cpu },
+            base: .text { $0.timer.base },
+            expires: .integer { $0.timer.expires },
+            expiresIn: .integer { $0.timer.expiresIn },
+            function: .text { $0.symbols($0.timer.function) },
+            functionAddress: .address { $0.timer.function },
+            timer: .address { $0.timer.timer },
+            flags: .integer { $0.timer.flags },
+            flagLetters: .text { TimerFlags.letters($0.timer.flags) },
+            bucket: .integer { $0.timer.bucket },
+            level: .integer { $0.timer.level },
+            taskPid: .integer { row in try row.wheel.sleepingTask(row.timer).map { try row.tasks.pid($0) } },
+            workFunction: .text { row in row.wheel.delayedWorkFunction(row.timer).flatMap(row.symbols) })
     }
     static var estimatedRows: Double { 200 }
 
     let context: ConnectionContext
     init(context: ConnectionContext) { self.context = context }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let kernel = try context.kernel(neededBy: Self.name)
-        let wheel = try context.cached("timers.walker") { try TimerWheel(kernel: kernel) }
-        let tasks = try context.cached("tasks.walker") { try Tasks(kernel: kernel) }
-        let rows = try CPUConstraint.cpus(scan, kernel: kernel).flatMap { try wheel.timers(cpu: $0) }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let session = try context.session(neededBy: Self.name)
+        let wheel = try session.timerWheel()
+        let tasks = try session.tasks()
+        let rows = try CPUConstraint.cpus(filter.cpu, kernel: session.kernel).flatMap { try wheel.timers(cpu: $0) }
         return Rows(rows.lazy.map { Row(timer: $0, wheel: wheel, tasks: tasks) })
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.timer.timer, UInt64(row.timer.cpu)) }
 }

@@ -4,53 +4,54 @@ import KdsqlDebugInfo
 /// flattened so that `task_struct.__state` appears under task_struct itself.
 struct TypeMembersTable: VirtualTable {
     struct Row {
+        var container: TypeID
+        /// Position among the container's flattened members.
+        var index: Int
         var typeName: String
         /// bitOffset relative to the outermost container.
         var member: TypeMember
         var info: any TypeInfo
     }
-    static let name = "type_members"
-    static var columns: [String: Column<Row>] {
-        [
-            "type_name": .text { $0.typeName },
-            "member": .text { $0.member.name },
-            "offset": .integer { $0.member.bitOffset / 8 },
-            "bit_offset": .integer { $0.member.bitOffset },
-            "bit_size": .integer { $0.member.bitSize },
-            "size": .integer { $0.info.size(of: $0.member.type) },
-            "member_type": .text { $0.info.name(of: $0.member.type) },
-        ]
+    static var columns: Columns {
+        Columns(
+            typeName: .text { $0.typeName },
+            member: .text { $0.member.name },
+            offset: .integer { $0.member.bitOffset / 8 },
+            bitOffset: .integer { $0.member.bitOffset },
+            bitSize: .integer { $0.member.bitSize },
+            size: .integer { $0.info.size(of: $0.member.type) },
+            memberType: .text { $0.info.name(of: $0.member.type) })
     }
     static var estimatedRows: Double { 500_000 }
 
     let context: ConnectionContext
     init(context: ConnectionContext) { self.context = context }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
+    func open(_ filter: Filter) throws -> Rows<Row> {
         let info = try context.typeInfo(neededBy: Self.name)
+        if filter.typeName.isEmpty { return .empty }
         var containers: [(TypeID, String)] = []
         var nextID: UInt32 = 1
         let last = UInt32(clamping: info.typeCount)
-        if let wanted = scan.equal("type_name")?.string {
-            for kind in [TypeKindFilter.structure, .union] {
-                if let id = info.findType(named: wanted, kind: kind) { containers.append((id, wanted)) }
-            }
-            nextID = last &+ 1  // no full walk
-        }
+        let wanted = filter.typeName.equal
         var pending: [Row] = []
         // Pull-based: one container's members at a time, so LIMIT stops early.
         return Rows(next: {
             while pending.isEmpty {
                 if !containers.isEmpty {
                     let (id, name) = containers.removeFirst()
-                    pending = flatten(info, id, name, base: 0, depth: 0).reversed()
+                    var members: [TypeMember] = []
+                    flatten(info, id, base: 0, depth: 0, into: &members)
+                    pending = members.enumerated().map { Row(container: id, index: $0.offset, typeName: name, member: $0.element, info: info) }
+                    pending.reverse()
                     continue
                 }
                 guard nextID <= last else { return nil }
                 let id = TypeID(nextID)
                 nextID += 1
                 switch info.shape(of: id) {
-                case .structure(let name?, _), .union(let name?, _): containers.append((id, name))
+                case .structure(let name?, _), .union(let name?, _) where wanted == nil || wanted == name:
+                    containers.append((id, name))
                 default: break
                 }
             }
@@ -58,17 +59,17 @@ struct TypeMembersTable: VirtualTable {
         })
     }
 
-    private func flatten(_ info: any TypeInfo, _ id: TypeID, _ name: String, base: Int, depth: Int) -> [Row] {
-        guard depth < 16 else { return [] }  // corrupt type data must not recurse forever
-        var rows: [Row] = []
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(UInt64(row.container.raw), UInt64(row.index)) }
+
+    private func flatten(_ info: any TypeInfo, _ id: TypeID, base: Int, depth: Int, into members: inout [TypeMember]) {
+        guard depth < 16 else { return }  // corrupt type data must not recurse forever
         for var m in info.members(of: info.resolved(id)) {
             m.bitOffset += base
             if m.name.isEmpty {
-                rows += flatten(info, m.type, name, base: m.bitOffset, depth: depth + 1)
+                flatten(info, m.type, base: m.bitOffset, depth: depth + 1, into: &members)
             } else {
-                rows.append(Row(typeName: name, member: m, info: info))
+                members.append(m)
             }
         }
-        return rows
     }
 }

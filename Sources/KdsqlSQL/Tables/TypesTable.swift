@@ -3,14 +3,12 @@ import KdsqlDebugInfo
 /// `types`: one row per type id of the kernel's type information.
 struct TypesTable: VirtualTable {
     typealias Row = (id: TypeID, shape: TypeShape, info: any TypeInfo)
-    static let name = "types"
-    static var columns: [String: Column<Row>] {
-        [
-            "id": .integer { $0.id.raw },
-            "kind": .text { kind($0.shape) },
-            "name": .text { typeName($0.shape) },
-            "size": .integer { row in sized(row.shape) ? row.info.size(of: row.id) : nil },
-        ]
+    static var columns: Columns {
+        Columns(
+            id: .integer { $0.id.raw },
+            kind: .text { kind($0.shape) },
+            name: .text { typeName($0.shape) },
+            size: .integer { row in sized(row.shape) ? row.info.size(of: row.id) : nil })
     }
     static var estimatedRows: Double { 100_000 }
 
@@ -21,18 +19,14 @@ struct TypesTable: VirtualTable {
         query.defaultPlan(fullScanRows: Self.estimatedRows, equalityIsUnique: ["id"])
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
+    func open(_ filter: Filter) throws -> Rows<Row> {
         let info = try context.typeInfo(neededBy: Self.name)
         // BTF ids run 1...typeCount, with 0 standing for void.
         let last = Int64(info.typeCount)
-        var next: Int64 = 0
-        var end = last
-        if let id = scan.equal("id") {
-            guard let v = id.int64, v >= 0, v <= last else { return .empty }
-            next = v
-            end = v
-        }
-        let wantedName = scan.equal("name")?.string
+        if filter.id.isEmpty || filter.name.isEmpty || filter.id.upper < 0 || filter.id.lower > last { return .empty }
+        var next = max(0, filter.id.lower)
+        let end = min(last, filter.id.upper)
+        let wantedName = filter.name.equal
         return Rows(next: {
             while next <= end {
                 let id = TypeID(UInt32(next))
@@ -44,6 +38,8 @@ struct TypesTable: VirtualTable {
             return nil
         })
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(UInt64(row.id.raw)) }
 
     static func kind(_ shape: TypeShape) -> String {
         switch shape {

@@ -5,38 +5,29 @@ import KdsqlKernel
 /// and /proc/PID/maps. A row is the VMA address; columns read on demand.
 struct VmasTable: VirtualTable {
     struct Row {
-        var pid: Int64
-        var task: UInt64
+        var process: ProcessRow
         var mm: UInt64
         var vma: UInt64
-        var walkers: Walkers
-        var maps: MemoryMaps { walkers.maps }
+        var maps: MemoryMaps
     }
 
-    /// The walkers a scan's rows read through.
-    final class Walkers {
-        let tasks: Tasks, maps: MemoryMaps
-        init(tasks: Tasks, maps: MemoryMaps) { self.tasks = tasks; self.maps = maps }
-    }
-
-    static let name = "vmas"
-    static var columns: [String: Column<Row>] {
-        [
-            "pid": .integer { $0.pid },
-            "tid": .integer { try $0.walkers.tasks.pid($0.task) },
-            "comm": .text { try $0.walkers.tasks.comm($0.task) },
-            "mm": .address { $0.mm },
-            "vma": .address { $0.vma },
-            "start": .address { try $0.maps.start($0.vma) },
-            "end": .address { try $0.maps.end($0.vma) },
-            "size_kb": .integer { (try $0.maps.end($0.vma) - $0.maps.start($0.vma)) / 1024 },
-            "flags": .integer { try $0.maps.flags($0.vma) },
-            "perms": .text { MemoryMaps.perms(flags: try $0.maps.flags($0.vma)) },
-            "pgoff": .integer { try $0.maps.pgoffPages($0.vma) },
-            "offset": .integer { try $0.maps.offset($0.vma) },
-            "file": .address { try $0.maps.file($0.vma) },
-            "path": .text { try $0.maps.name($0.vma, mm: $0.mm) },
-            "kind": .text { row in
+    static var columns: Columns {
+        Columns(
+            pid: .integer { $0.process.pid },
+            tid: .integer { try $0.process.tid },
+            comm: .text { try $0.process.comm },
+            mm: .address { $0.mm },
+            vma: .address { $0.vma },
+            start: .address { try $0.maps.start($0.vma) },
+            end: .address { try $0.maps.end($0.vma) },
+            sizeKb: .integer { (try $0.maps.end($0.vma) - $0.maps.start($0.vma)) / 1024 },
+            flags: .integer { try $0.maps.flags($0.vma) },
+            perms: .text { MemoryMaps.perms(flags: try $0.maps.flags($0.vma)) },
+            pgoff: .integer { try $0.maps.pgoffPages($0.vma) },
+            offset: .integer { try $0.maps.offset($0.vma) },
+            file: .address { try $0.maps.file($0.vma) },
+            path: .text { try $0.maps.name($0.vma, mm: $0.mm) },
+            kind: .text { row in
                 if try row.maps.file(row.vma) != 0 { return "file" }
                 switch try row.maps.name(row.vma, mm: row.mm) {
                 case "[heap]": return "heap"
@@ -46,10 +37,8 @@ struct VmasTable: VirtualTable {
                 default: return "special"
                 }
             },
-            "inode": .integer { try $0.maps.inodeNumber($0.vma) },
-            "dev": .text { MemoryMaps.deviceText(try $0.maps.device($0.vma)) },
-            "include_threads": .argument,
-        ]
+            inode: .integer { try $0.maps.inodeNumber($0.vma) },
+            dev: .text { MemoryMaps.deviceText(try $0.maps.device($0.vma)) })
     }
     static var estimatedRows: Double { 20_000 }
 
@@ -60,16 +49,14 @@ struct VmasTable: VirtualTable {
         ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 40)
     }
 
-    func open(_ scan: Scan) throws -> Rows<Row> {
-        let tasks = try ProcessTables.tasks(context, neededBy: Self.name)
-        let paths = try ProcessTables.paths(context, neededBy: Self.name)
-        let maps = try context.cached("vmas.walker") { try MemoryMaps(kernel: tasks.kernel, paths: paths) }
-        let walkers = Walkers(tasks: tasks, maps: maps)
-        let nextTask = try ProcessTables.taskRows(scan, tasks: tasks, context: context)
-        return Rows(flattening: nextTask) { task in
-            let mm = try tasks.mm(task)
-            let pid = try tasks.tgid(task)
-            return try maps.vmas(mm: mm).map { Row(pid: pid, task: task, mm: mm, vma: $0, walkers: walkers) }
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
+        let maps = try session.memoryMaps()
+        return Rows(flattening: next) { process in
+            let mm = try process.tasks.mm(process.task)
+            return try maps.vmas(mm: mm).map { Row(process: process, mm: mm, vma: $0, maps: maps) }
         }
     }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.process.task, row.vma) }
 }

@@ -25,7 +25,7 @@ public struct IndexQuery {
 
     /// The plan implied by the definition: every usable constraint whose
     /// column declares that operator in `pushdown(...)` is consumed (passed to
-    /// `open` and not re-checked by SQLite). Costs come from `fullScanRows`:
+    /// `open`; SQLite still checks it on every row, except for arguments). Costs come from `fullScanRows`:
     /// each consumed `=` is taken to keep one row in ten, each range one in
     /// three; `equalityIsUnique` names columns whose `=` yields at most one row.
     public func defaultPlan(fullScanRows: Double = 1000, equalityIsUnique: Set<String> = []) -> IndexPlan {
@@ -46,7 +46,9 @@ public struct IndexQuery {
             let key = name + c.op.rawValue
             if used.contains(key) { continue }
             used.insert(key)
-            plan.consume(c)
+            // Arguments are echoed exactly; data columns are checked again by
+            // SQLite, so a table's lookup only has to find a superset.
+            plan.consume(c, omit: col.isArgument)
             switch c.op {
             case .equal:
                 if equalityIsUnique.contains(name) { unique = true; rows = 1 } else { rows /= 10 }
@@ -83,9 +85,10 @@ public struct IndexPlan: Equatable {
 
     public init() {}
 
-    /// Hands constraint `c`'s value to `open`. With `omit` false SQLite still
-    /// checks every row, so the table may treat it as a hint.
-    public mutating func consume(_ c: IndexQuery.Constraint, omit: Bool = true) {
+    /// Hands constraint `c`'s value to `open`. With `omit` false (the
+    /// default) SQLite still checks every row, so the table's answer is
+    /// exactly SQLite's; only table-valued-function arguments omit it.
+    public mutating func consume(_ c: IndexQuery.Constraint, omit: Bool = false) {
         consumed.append(c)
         self.omit.append(omit)
     }
@@ -132,25 +135,6 @@ public struct Scan {
     /// A table-valued-function argument (`numbers(10)`), if given.
     public func argument(_ column: String) -> SQLValue? { equal(column) }
 
-    /// Inclusive bounds on an integer column from its pushed-down
-    /// =, <, <=, >, >= constraints, compared as SQL does (signed Int64).
-    public func integerRange(_ column: String) -> IntegerRange {
-        var r = IntegerRange()
-        for c in constraints where c.column == column {
-            guard let v = c.value.int64 else { r.isEmpty = true; continue }  // NULL compares false
-            switch c.op {
-            case .equal: r.raise(v); r.drop(v)
-            case .greaterOrEqual: r.raise(v)
-            case .greaterThan: if v == .max { r.isEmpty = true } else { r.raise(v + 1) }
-            case .lessOrEqual: r.drop(v)
-            case .lessThan: if v == .min { r.isEmpty = true } else { r.drop(v - 1) }
-            default: break
-            }
-        }
-        if r.lower > r.upper { r.isEmpty = true }
-        return r
-    }
-
     /// Decodes `IndexPlan.encode` and pairs it with xFilter's argv values.
     init(idxNum: Int32, idxStr: String, values: [SQLValue], definition: TableDefinition) {
         self.idxNum = idxNum
@@ -169,16 +153,3 @@ public struct Scan {
     }
 }
 
-/// Inclusive signed bounds (see `Scan.integerRange`).
-public struct IntegerRange: Equatable {
-    public var lower: Int64 = .min
-    public var upper: Int64 = .max
-    public var isEmpty = false
-    public init() {}
-    mutating func raise(_ v: Int64) { lower = max(lower, v) }
-    mutating func drop(_ v: Int64) { upper = min(upper, v) }
-    public var isUnbounded: Bool { lower == .min && upper == .max && !isEmpty }
-    public func contains(_ v: Int64) -> Bool { !isEmpty && v >= lower && v <= upper }
-    /// For addresses stored as Int64 bit patterns.
-    public func contains(address: UInt64) -> Bool { contains(Int64(bitPattern: address)) }
-}

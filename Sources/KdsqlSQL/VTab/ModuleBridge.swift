@@ -9,7 +9,19 @@ enum ModuleBridge {
     final class VTabBox {
         let instance: AnyTableInstance
         let plans = PlanCache()
+        /// Rowids by row identity. SQLite's OR plans open a new cursor per
+        /// term before closing the previous one, so the numbering lives
+        /// here, shared by the cursors of a statement, and starts afresh
+        /// when a cursor opens while none is open (a new statement).
+        private(set) var numbering = RowNumbering()
+        private var openCursors = 0
         init(_ instance: AnyTableInstance) { self.instance = instance }
+
+        func cursorOpened() {
+            if openCursors == 0 { numbering = RowNumbering() }
+            openCursors += 1
+        }
+        func cursorClosed() { openCursors -= 1 }
     }
 
     /// One cursor; `cursor` is replaced by each xFilter.
@@ -19,7 +31,11 @@ enum ModuleBridge {
         // re-entry, so dynamic exclusivity checks are skipped.
         @exclusivity(unchecked) var cursor: AnyCursor?
         @exclusivity(unchecked) var eof = true
-        init(_ vtab: VTabBox) { self.vtab = vtab }
+        init(_ vtab: VTabBox) {
+            self.vtab = vtab
+            vtab.cursorOpened()
+        }
+        deinit { vtab.cursorClosed() }
     }
 
     /// Registers `entry` as an eponymous-only module named after its table.
@@ -149,7 +165,7 @@ enum ModuleBridge {
             box.cursor = nil
             box.eof = true
             do {
-                let cursor = try instance.open(scan)
+                let cursor = try instance.open(scan, box.vtab.numbering)
                 box.cursor = cursor
                 box.eof = !(try cursor.next())
                 return SQLITE_OK

@@ -11,11 +11,13 @@ final class AnyTableInstance {
     let definition: TableDefinition
     let context: ConnectionContext
     let bestIndex: (IndexQuery) -> IndexPlan
-    let open: (Scan) throws -> AnyCursor
+    /// Starts a scan; rowids come from the table's numbering for the
+    /// current statement (see ModuleBridge.VTabBox).
+    let open: (Scan, RowNumbering) throws -> AnyCursor
 
     @usableFromInline
     init(definition: TableDefinition, context: ConnectionContext,
-         bestIndex: @escaping (IndexQuery) -> IndexPlan, open: @escaping (Scan) throws -> AnyCursor) {
+         bestIndex: @escaping (IndexQuery) -> IndexPlan, open: @escaping (Scan, RowNumbering) throws -> AnyCursor) {
         self.definition = definition
         self.context = context
         self.bestIndex = bestIndex
@@ -41,46 +43,60 @@ final class AnyCursor {
 /// One table type, ready to register on connections.
 public struct TableRegistration {
     public let name: String
-    /// Compares the implementation's columns with a definition.
-    public let mismatch: (TableDefinition?) -> TableMismatch?
+    /// How many columns the table's binding has.
+    public let columnCount: Int
     @usableFromInline let connect: (TableDefinition, ConnectionContext) throws -> AnyTableInstance
 
     @usableFromInline
-    init(name: String, mismatch: @escaping (TableDefinition?) -> TableMismatch?,
-         connect: @escaping (TableDefinition, ConnectionContext) throws -> AnyTableInstance) {
+    init(name: String, columnCount: Int, connect: @escaping (TableDefinition, ConnectionContext) throws -> AnyTableInstance) {
         self.name = name
-        self.mismatch = mismatch
+        self.columnCount = columnCount
         self.connect = connect
     }
 
     /// The registration of table type `T`.
     @inlinable
     public static func table<T: VirtualTable>(_ type: T.Type) -> TableRegistration {
-        TableRegistration(name: T.name, mismatch: { T.mismatch(with: $0) }, connect: { try connectTable(T.self, $0, $1) })
+        TableRegistration(name: T.name, columnCount: T.getters(T.columns).count, connect: { try connectTable(T.self, $0, $1) })
+    }
+
+    /// Nil when the binding fits `definition`.
+    public func mismatch(_ definition: TableDefinition) -> TableMismatch? {
+        columnCount == definition.columns.count ? nil
+            : TableMismatch(table: name, detail: "the binding has \(columnCount) columns, the definition \(definition.columns.count)")
     }
 }
 
-/// xConnect for table type `T`: checks the columns, resolves the getters in
-/// definition order (xColumn is then an array index) and makes the table.
+/// The definition a table was registered with does not match the one its
+/// binding was generated from (a stale build, or a test definition).
+public struct TableMismatch: Error, CustomStringConvertible {
+    public var table: String
+    public var detail: String
+    public init(table: String, detail: String) {
+        self.table = table
+        self.detail = detail
+    }
+    public var description: String { "table '\(table)': \(detail)" }
+}
+
+/// xConnect for table type `T`: takes the getters in definition order
+/// (xColumn is then an array index) and makes the table.
 @inlinable
 func connectTable<T: VirtualTable>(_ type: T.Type, _ definition: TableDefinition, _ context: ConnectionContext) throws -> AnyTableInstance {
-    if let mismatch = T.mismatch(with: definition) { throw mismatch }
-    let columns = T.columns
-    var getters: [Column<T.Row>.Getter] = []
-    var argumentNames: [String?] = []
-    for c in definition.columns {
-        guard let column = columns[c.name] else { throw TableMismatch(table: T.name, missingInImplementation: [c.name], missingInDefinition: []) }
-        getters.append(column.getter)
-        argumentNames.append(c.isArgument ? c.name : nil)
+    let getters = T.getters(T.columns)
+    guard getters.count == definition.columns.count else {
+        throw TableMismatch(table: T.name, detail: "the binding has \(getters.count) columns, the definition \(definition.columns.count)")
     }
+    let argumentNames: [String?] = definition.columns.map { $0.isArgument ? $0.name : nil }
     let table = try T(context: context)
     let counter = context.rowCounter(T.name)
     return AnyTableInstance(
         definition: definition, context: context,
         bestIndex: { table.bestIndex($0) },
-        open: { scan in
+        open: { scan, numbering in
             let arguments = argumentNames.map { name in name.flatMap { scan.argument($0) } ?? .null }
-            return makeCursor(table, try table.open(scan), getters, arguments, counter)
+            let filter = T.Filter(scan)
+            return makeCursor(table, try table.open(filter), getters, arguments, counter, numbering)
         })
 }
 
@@ -90,19 +106,18 @@ final class CursorState<Row> {
     // re-enters it, so the per-access dynamic exclusivity check buys nothing
     // on the per-row path.
     @exclusivity(unchecked) @usableFromInline var current: Row?
-    @exclusivity(unchecked) @usableFromInline var position: Int64 = 0
     @usableFromInline init() {}
 }
 
 @inlinable
-func makeCursor<T: VirtualTable>(_ table: T, _ rows: Rows<T.Row>, _ getters: [Column<T.Row>.Getter],
-                                 _ arguments: [SQLValue], _ counter: ConnectionContext.RowCounter) -> AnyCursor {
+func makeCursor<T: VirtualTable>(_ table: T, _ rows: Rows<T.Row>, _ getters: [ColumnGetter<T.Row>],
+                                 _ arguments: [SQLValue], _ counter: ConnectionContext.RowCounter,
+                                 _ numbering: RowNumbering) -> AnyCursor {
     let state = CursorState<T.Row>()
     return AnyCursor(
         next: {
             state.current = try rows.next()
             guard state.current != nil else { return false }
-            state.position += 1
             counter.value &+= 1
             return true
         },
@@ -114,8 +129,8 @@ func makeCursor<T: VirtualTable>(_ table: T, _ rows: Rows<T.Row>, _ getters: [Co
             }
         },
         rowid: {
-            if let row = state.current, let id = table.rowid(row) { return id }
-            return state.position
+            guard let row = state.current else { return 0 }
+            return numbering.rowid(table.rowIdentity(row))
         })
 }
 

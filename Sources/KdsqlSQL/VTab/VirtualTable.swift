@@ -1,29 +1,36 @@
-/// A kdsql table: a Swift type tied by `name` to its `.kdt` definition.
+/// A kdsql table: the Swift side of a `.kdt` definition.
+///
+/// The build generates, from the definition, an extension of the table type
+/// (`tasks` → `TasksTable`) holding its `name`, a `Columns` struct with one
+/// typed getter per column and a `Filter` with one typed constraint per
+/// push-down column. The implementation supplies the rest:
 ///
 /// ```swift
-/// struct NumbersTable: VirtualTable {
-///     static let name = "numbers"
-///     static var columns: [String: Column<Int64>] { ["value": .integer { $0 }, "n": .argument] }
+/// struct NumbersTable: VirtualTable {           // table numbers { column value INTEGER ...; column n INTEGER argument ...; }
+///     static var columns: Columns { Columns(value: .integer { $0 }) }
 ///     init(context: ConnectionContext) {}
-///     func open(_ scan: Scan) throws -> Rows<Int64> { Rows(1...(scan.argument("n")?.int64 ?? 10)) }
+///     func open(_ filter: Filter) throws -> Rows<Int64> {
+///         Rows(1...(filter.n?.int64 ?? 10))
+///     }
+///     func rowIdentity(_ row: Int64) -> RowIdentity { RowIdentity(row) }
 /// }
 /// ```
-/// Push-down is declared in the definition (`pushdown(=)`); the default
-/// `bestIndex` consumes exactly those constraints, and `open` reads their
-/// values from the `Scan` (`scan.equal("pid")`, `scan.integerRange("address")`).
-/// Consumed constraints are not re-checked by SQLite, so `open` must apply
-/// them exactly. Override `bestIndex` for better estimates. Register the
-/// table with one line in Registration.swift: `.table(NumbersTable.self)`.
+/// A column the definition has and `Columns(...)` lacks, or gets with the
+/// wrong type, does not compile; neither does a definition without its type.
 public protocol VirtualTable {
     /// What one row is: often just an address, so columns are read lazily.
     associatedtype Row
+    /// Generated: one typed getter per column, in definition order.
+    associatedtype Columns
+    /// Generated: the scan's decoded constraints.
+    associatedtype Filter: ScanFilter
 
-    /// The definition's table name (Grammar/tables/*.kdt).
+    /// Generated: the definition's table name.
     static var name: String { get }
-
-    /// One getter per column of the definition, keyed by column name. A test
-    /// checks the keys against the definition in both directions.
-    static var columns: [String: Column<Row>] { get }
+    /// The getters (`Columns(pid: .integer { ... }, ...)`).
+    static var columns: Columns { get }
+    /// Generated: `columns` in SQLite's column order.
+    static func getters(_ columns: Columns) -> [ColumnGetter<Row>]
 
     /// Rows of a full scan, for the planner (default 1000).
     static var estimatedRows: Double { get }
@@ -34,48 +41,17 @@ public protocol VirtualTable {
     /// xBestIndex. Default: `query.defaultPlan(fullScanRows: Self.estimatedRows)`.
     func bestIndex(_ query: IndexQuery) -> IndexPlan
 
-    /// xFilter: starts a scan. Must be lazy: produce rows as `next()` is pulled.
-    func open(_ scan: Scan) throws -> Rows<Row>
+    /// xFilter: starts a scan. Must be lazy: produce rows as `next()` is
+    /// pulled. The filter only narrows the scan: SQLite checks every
+    /// constraint again, so `open` may return rows that fail them, never
+    /// leave out rows that pass.
+    func open(_ filter: Filter) throws -> Rows<Row>
 
-    /// The rowid of a row; default nil = the row's position in this scan.
-    func rowid(_ row: Row) -> Int64?
+    /// The row's identity within a statement (see `RowIdentity`).
+    func rowIdentity(_ row: Row) -> RowIdentity
 }
 
 extension VirtualTable {
     public static var estimatedRows: Double { 1000 }
     public func bestIndex(_ query: IndexQuery) -> IndexPlan { query.defaultPlan(fullScanRows: Self.estimatedRows) }
-    public func rowid(_ row: Row) -> Int64? { nil }
-}
-
-/// A table whose implementation and definition disagree.
-public struct TableMismatch: Error, Equatable, CustomStringConvertible {
-    public var table: String
-    public var missingInImplementation: [String]
-    public var missingInDefinition: [String]
-    public init(table: String, missingInImplementation: [String], missingInDefinition: [String]) {
-        self.table = table
-        self.missingInImplementation = missingInImplementation
-        self.missingInDefinition = missingInDefinition
-    }
-    public var description: String {
-        var parts: [String] = []
-        if !missingInImplementation.isEmpty { parts.append("definition columns without an implementation: \(missingInImplementation.joined(separator: ", "))") }
-        if !missingInDefinition.isEmpty { parts.append("implemented columns missing from the definition: \(missingInDefinition.joined(separator: ", "))") }
-        return "table '\(table)': " + parts.joined(separator: "; ")
-    }
-}
-
-extension VirtualTable {
-    /// Compares `columns` with the definition; nil when they agree.
-    public static func mismatch(with definition: TableDefinition?) -> TableMismatch? {
-        let implemented = Set(columns.keys)
-        let defined = definition.map { Set($0.columns.map(\.name)) } ?? []
-        let missingImpl = (definition?.columns.map(\.name) ?? []).filter { !implemented.contains($0) }
-        let missingDef = implemented.subtracting(defined).sorted()
-        if definition == nil || !missingImpl.isEmpty || !missingDef.isEmpty {
-            return TableMismatch(table: name, missingInImplementation: definition == nil ? ["(no definition named '\(name)')"] : missingImpl,
-                                 missingInDefinition: missingDef)
-        }
-        return nil
-    }
 }

@@ -12,7 +12,7 @@ public enum ConstraintOperator: String, Sendable, Equatable, CaseIterable {
     public static let declarable: [ConstraintOperator] = [.equal, .lessThan, .lessOrEqual, .greaterThan, .greaterOrEqual, .notEqual, .like, .glob]
 
     /// From SQLite's sqlite3_index_constraint.op.
-    init(sqliteCode: Int32) {
+    public init(sqliteCode: Int32) {
         switch sqliteCode {
         case 2: self = .equal
         case 4: self = .greaterThan
@@ -35,7 +35,7 @@ public enum ConstraintOperator: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Short code used inside idxStr (see IndexPlan encoding).
-    var code: Character {
+    public var code: Character {
         switch self {
         case .equal: "e"; case .lessThan: "l"; case .lessOrEqual: "L"; case .greaterThan: "g"
         case .greaterOrEqual: "G"; case .notEqual: "n"; case .like: "k"; case .glob: "b"
@@ -44,7 +44,7 @@ public enum ConstraintOperator: String, Sendable, Equatable, CaseIterable {
         }
     }
 
-    init?(code: Character) {
+    public init?(code: Character) {
         guard let op = ConstraintOperator.allCases.first(where: { $0.code == code }) else { return nil }
         self = op
     }
