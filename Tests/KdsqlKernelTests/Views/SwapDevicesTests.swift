@@ -22,12 +22,12 @@ import KdsqlMemory
     @Test func vmSwapOfEveryProcessMatchesProcStatus() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
         let tasks = try Tasks(kernel: kernel)
-        let summary = try MmSummary(kernel: kernel, tasks: tasks)
+        let counters = try MMCounters(kernel: kernel)
         var checked = 0
         for r in try Fixtures.truthCSV(Fixtures.views, "vmswap.csv") where r["comm"] != "init" {
             guard let t = try tasks.lookup(pid: Int64(r["pid"]!)!).first else { continue }
             let mm = try tasks.mm(t)
-            #expect(try summary.swapKB(mm) == Int64(r["vmswap_kb"]!)!, "pid \(r["pid"]!) \(r["comm"]!)")
+            #expect(try counters.swapKB(mm: mm) == Int64(r["vmswap_kb"]!)!, "pid \(r["pid"]!) \(r["comm"]!)")
             checked += 1
         }
         #expect(checked > 10)

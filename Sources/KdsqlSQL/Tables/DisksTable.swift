@@ -1,0 +1,36 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// `disks`: disks and partitions with their I/O counters (/proc/partitions,
+/// /proc/diskstats, crash's `dev -d`).
+struct DisksTable: VirtualTable {
+    typealias Row = Disk
+
+    static var columns: Columns {
+        Columns(
+            major: .integer { $0.major },
+            minor: .integer { $0.minor },
+            name: .text { $0.name },
+            partition: .integer { $0.partition },
+            startSector: .integer { $0.startSector },
+            sizeKb: .integer { $0.sizeKB },
+            reads: .integer { $0.reads },
+            writes: .integer { $0.writes },
+            readSectors: .integer { $0.readSectors },
+            writeSectors: .integer { $0.writtenSectors },
+            inFlight: .integer { $0.inFlight },
+            readOnly: .bool { $0.readOnly },
+            bdev: .address { $0.address },
+            disk: .address { $0.disk })
+    }
+    static var estimatedRows: Double { 10 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        Rows(try context.session(neededBy: Self.name).disks().all())
+    }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.address) }
+}

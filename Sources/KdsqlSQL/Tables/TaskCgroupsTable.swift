@@ -1,0 +1,42 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// `task_cgroups`: each task's cgroup v2 path (/proc/PID/cgroup).
+struct TaskCgroupsTable: VirtualTable {
+    struct Row {
+        var task: UInt64
+        var pid: Int64
+        var tgid: Int64
+        var cgroup: UInt64
+        var path: String
+    }
+
+    static var columns: Columns {
+        Columns(
+            pid: .integer { $0.pid },
+            tgid: .integer { $0.tgid },
+            task: .address { $0.task },
+            path: .text { $0.path },
+            cgroup: .address { $0.cgroup })
+    }
+    static var estimatedRows: Double { 200 }
+
+    let context: ConnectionContext
+    init(context: ConnectionContext) { self.context = context }
+
+    func open(_ filter: Filter) throws -> Rows<Row> {
+        let session = try context.session(neededBy: Self.name)
+        let walker = try session.cgroups()
+        let tasks = try session.tasks()
+        var paths: [UInt64: String] = [:]
+        var selection = try session.select(TaskSelection(thread: filter.pid, task: filter.task))
+        return Rows(compactMapping: { try selection.next() }) { (task: UInt64) -> Row? in
+            guard let cg = try walker.cgroup(ofTask: task) else { return nil }
+            let path: String
+            if let hit = paths[cg] { path = hit } else { path = try walker.path(cg); paths[cg] = path }
+            return Row(task: task, pid: try tasks.pid(task), tgid: try tasks.tgid(task), cgroup: cg, path: path)
+        }
+    }
+
+    func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.task) }
+}
