@@ -29,7 +29,10 @@ struct TaskCgroupsTable: VirtualTable {
         let walker = try session.cgroups()
         let tasks = try session.tasks()
         var paths: [UInt64: String] = [:]
-        var selection = try session.select(TaskSelection(thread: filter.pid, task: filter.task))
+        // The idle tasks are in the root cgroup too, but /proc shows no pid 0.
+        var wanted = TaskSelection(thread: filter.pid, task: filter.task)
+        wanted.idleTasks = false
+        var selection = try session.select(wanted)
         return Rows(compactMapping: { try selection.next() }) { (task: UInt64) -> Row? in
             guard let cg = try walker.cgroup(ofTask: task) else { return nil }
             let path: String

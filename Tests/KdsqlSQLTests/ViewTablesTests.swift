@@ -1,0 +1,183 @@
+import Testing
+import FixtureSupport
+import KdsqlMemory
+import KdsqlSQL
+
+/// The kernel-view tables (crash's kmem, sig, irq, swap, ipcs, dev, cgroup,
+/// namespace, neighbour and lock views) through SQL, against the views
+/// fixture's truth, and answering on every kernel present.
+@Suite struct ViewTablesTests {
+    static func database(_ dump: String = Fixtures.views + "/" + Fixtures.viewsDump) throws -> KdsqlDatabase {
+        try KdsqlDatabase(context: ConnectionContext(kernel: try Kernel.open(path: try Fixtures.path(dump))))
+    }
+
+    static let tables = ["meminfo", "zones", "free_areas", "slab_caches", "swap_devices", "signals", "irqs", "irq_counts",
+                         "char_devices", "block_devices", "disks", "ipc_shm", "ipc_sem", "ipc_msg", "cgroups",
+                         "task_cgroups", "namespaces", "uts_namespaces", "neighbours", "file_locks"]
+    /// Tables that have rows on any running kernel.
+    static let neverEmpty: Set<String> = ["meminfo", "zones", "free_areas", "slab_caches", "signals", "irqs", "irq_counts",
+                                          "char_devices", "cgroups", "task_cgroups", "namespaces", "uts_namespaces"]
+
+    @Test(arguments: Fixtures.kernelDumps)
+    func everyViewTableAnswersSelectStar(dump: String) throws {
+        let db = try Self.database(dump)
+        for table in Self.tables {
+            let rows = try db.query("SELECT * FROM \(table)")
+            if Self.neverEmpty.contains(table) { #expect(!rows.isEmpty, "\(table) on \(dump)") }
+        }
+        #expect(db.drainWarnings().isEmpty)
+    }
+
+    @Test(arguments: Fixtures.kernelDumps)
+    func invariantsHoldOnEveryKernel(dump: String) throws {
+        let db = try Self.database(dump)
+        // 64 signals per task, and the buddy lists add up to the zones' free counters.
+        #expect(try db.query("SELECT count(*) FROM signals GROUP BY task HAVING count(*) != 64").isEmpty)
+        #expect(try db.query("""
+            SELECT z.zone FROM zones z JOIN (SELECT node, zone, sum(free_pages) AS f FROM free_areas GROUP BY node, zone) a
+            USING (node, zone) WHERE a.f != z.free_pages
+            """).isEmpty)
+        #expect(try db.query("SELECT name FROM slab_caches WHERE active_objects > total_objects OR total_objects > slabs * objects_per_slab").isEmpty)
+        #expect(try db.query("SELECT count(*) FROM task_cgroups")[0][0] == (try db.query("SELECT count(*) FROM tasks WHERE pid != 0")[0][0]))
+        #expect(try db.query("SELECT path FROM cgroups WHERE level = 0") == [[.text("/")]])
+    }
+
+    @Test func meminfoHasTheStaticLinesOfProcMeminfo() throws {
+        let db = try Self.database()
+        var truth: [String: Int64] = [:]
+        for line in try Fixtures.viewsLines("meminfo.txt") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            truth[String(parts[0])] = Int64(parts[1].split(separator: " ")[0])!
+        }
+        for name in ["MemTotal", "SwapTotal", "SwapFree", "CommitLimit", "VmallocTotal", "Percpu", "DirectMap4k", "DirectMap2M"] {
+            #expect(try db.query("SELECT kb FROM meminfo WHERE name = '\(name)'") == [[.integer(truth[name]!)]], "\(name)")
+        }
+        #expect(try db.query("SELECT count(*) FROM meminfo")[0][0] == .integer(Int64(truth.count)))
+    }
+
+    @Test func slabCachesHaveSlabinfosNamesAndGeometry() throws {
+        let db = try Self.database()
+        let got = try db.query("SELECT name, size, objects_per_slab, 1 << \"order\" FROM slab_caches")
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv").map {
+            [.text($0["name"]!), .integer(Int64($0["objsize"]!)!), .integer(Int64($0["objperslab"]!)!), .integer(Int64($0["pagesperslab"]!)!)]
+        }
+        #expect(got == truth)
+    }
+
+    @Test func swapDevicesEqualsProcSwaps() throws {
+        let got = try Self.database().query("SELECT path, type, size_kb, used_kb, priority FROM swap_devices")
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "swaps.csv").map {
+            [.text($0["filename"]!), .text($0["type"]!), .integer(Int64($0["size_kb"]!)!), .integer(Int64($0["used_kb"]!)!),
+             .integer(Int64($0["priority"]!)!)]
+        }
+        #expect(got == truth)
+    }
+
+    /// SigBlk/SigIgn/SigCgt/ShdPnd rebuilt from the per-signal rows equal
+    /// /proc/PID/status for the signals workload's two threads.
+    @Test func signalRowsRebuildProcStatusMasks() throws {
+        let db = try Self.database()
+        for r in try Fixtures.truthCSV(Fixtures.views, "signals.csv") where ["217", "219"].contains(r["pid"]!) {
+            let got = try db.query("""
+                SELECT printf('%016x', sum(blocked << (signal - 1))), printf('%016x', sum((disposition = 'ignore') << (signal - 1))),
+                       printf('%016x', sum((disposition = 'handler') << (signal - 1))), printf('%016x', sum(shared_pending << (signal - 1))),
+                       printf('%016x', sum(pending << (signal - 1)))
+                FROM signals WHERE pid = \(r["pid"]!)
+                """)
+            #expect(got == [[.text(r["SigBlk"]!), .text(r["SigIgn"]!), .text(r["SigCgt"]!), .text(r["ShdPnd"]!), .text(r["SigPnd"]!)]],
+                    "pid \(r["pid"]!)")
+        }
+    }
+
+    @Test func ipcTablesEqualProcSysvipc() throws {
+        let db = try Self.database()
+        let rootNs = try db.query("SELECT inode FROM namespaces WHERE pid = 1 AND type = 'ipc'")[0][0]
+        let shm = try db.query("SELECT key, id, printf('%o', perms), size, creator_pid, last_pid, attached FROM ipc_shm WHERE ipc_ns = \(rootNs.int64!) ORDER BY id")
+        let shmTruth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "ipc_shm.csv").filter { $0["ipc_ns"] == "root" }.map {
+            [.integer(Int64($0["key"]!)!), .integer(Int64($0["shmid"]!)!), .text($0["perms"]!), .integer(Int64($0["size"]!)!),
+             .integer(Int64($0["cpid"]!)!), .integer(Int64($0["lpid"]!)!), .integer(Int64($0["nattch"]!)!)]
+        }
+        #expect(shm == shmTruth)
+        let sem = try db.query("SELECT key, id, printf('%o', perms), nsems FROM ipc_sem ORDER BY ipc_ns, id")
+        #expect(sem == (try Fixtures.truthCSV(Fixtures.views, "ipc_sem.csv").map {
+            [.integer(Int64($0["key"]!)!), .integer(Int64($0["semid"]!)!), .text($0["perms"]!), .integer(Int64($0["nsems"]!)!)]
+        }))
+        let msg = try db.query("SELECT key, id, printf('%o', perms), messages, bytes FROM ipc_msg ORDER BY ipc_ns, id")
+        #expect(msg == (try Fixtures.truthCSV(Fixtures.views, "ipc_msg.csv").map {
+            [.integer(Int64($0["key"]!)!), .integer(Int64($0["msqid"]!)!), .text($0["perms"]!), .integer(Int64($0["qnum"]!)!),
+             .integer(Int64($0["cbytes"]!)!)]
+        }))
+        // The segment made inside kdsql-utsns is in that namespace, not in the initial one.
+        #expect(try db.query("SELECT count(*) FROM ipc_shm WHERE ipc_ns != \(rootNs.int64!)") == [[.integer(1)]])
+    }
+
+    @Test func devicesAndDisksEqualProcDevicesAndPartitions() throws {
+        let db = try Self.database()
+        let truth = try Fixtures.truthCSV(Fixtures.views, "devices.csv")
+        let chars = try db.query("SELECT DISTINCT major, name FROM char_devices ORDER BY major, name")
+        let charPairs: [(Int64, String)] = truth.filter { $0["type"] == "char" }.map { (Int64($0["major"]!)!, $0["name"]!) }
+        let charTruth: [[SQLValue]] = charPairs.sorted { $0 < $1 }.map { [.integer($0.0), .text($0.1)] }
+        #expect(chars == charTruth)
+        #expect(try db.query("SELECT major, name FROM block_devices") == truth.filter { $0["type"] == "block" }.map {
+            [.integer(Int64($0["major"]!)!), .text($0["name"]!)]
+        })
+        #expect(try db.query("SELECT major, minor, size_kb, name FROM disks") == (try Fixtures.truthCSV(Fixtures.views, "partitions.csv").map {
+            [.integer(Int64($0["major"]!)!), .integer(Int64($0["minor"]!)!), .integer(Int64($0["blocks_1k"]!)!), .text($0["name"]!)]
+        }))
+    }
+
+    @Test func cgroupsEqualTheCgroupTree() throws {
+        let db = try Self.database()
+        let got = try db.query("""
+            SELECT path, controllers, subtree_control, ifnull(memory_max, 'max'), ifnull(pids_max, 'max'), pids_current, nr_procs
+            FROM cgroups WHERE path != '/' ORDER BY path
+            """)
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "cgroup_tree.csv").filter { $0["path"] != "/" }.map {
+            [.text($0["path"]!), .text($0["controllers"]!), .text($0["subtree_control"]!),
+             Int64($0["memory.max"]!).map(SQLValue.integer) ?? .text("max"), Int64($0["pids.max"]!).map(SQLValue.integer) ?? .text("max"),
+             .integer(Int64($0["pids.current"]!)!), .integer(Int64($0["nprocs"]!)!)]
+        }
+        #expect(got == truth)
+        let members = try db.query("SELECT pid FROM task_cgroups WHERE path = '/kdsql/batch' AND pid = tgid ORDER BY pid")
+        let procs = try Fixtures.truthCSV(Fixtures.views, "cgroup_tree.csv").first { $0["path"] == "/kdsql/batch" }!["procs"]!
+        #expect(members == procs.split(separator: " ").map { [.integer(Int64($0)!)] })
+    }
+
+    @Test func namespacesAndUtsNamesOfTheNamespaceHolders() throws {
+        let db = try Self.database()
+        for r in try Fixtures.truthCSV(Fixtures.views, "namespaces.csv") where ["222", "240", "241", "244"].contains(r["pid"]!) {
+            #expect(try db.query("SELECT inode FROM namespaces WHERE pid = \(r["pid"]!) AND type = '\(r["type"]!)'")
+                    == [[.integer(Int64(r["inode"]!)!)]], "pid \(r["pid"]!) \(r["type"]!)")
+        }
+        let uts = try db.query("SELECT u.nodename FROM uts_namespaces u JOIN namespaces n ON n.inode = u.inode WHERE n.pid = 240 AND n.type = 'uts'")
+        #expect(uts == [[.text(try Fixtures.viewsLines("utsns-hostname.txt")[0])]])
+    }
+
+    @Test func neighboursHaveThePermanentEntriesOfIpNeigh() throws {
+        let got = try Self.database().query("SELECT family, address, ifname, lladdr FROM neighbours WHERE state = 'PERMANENT' ORDER BY address")
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "neighbours.csv").filter { $0["state"] == "PERMANENT" }
+            .map { [.text($0["family"]!), .text($0["address"]!), .text($0["device"]!), .text($0["lladdr"]!)] }
+            .sorted { "\($0[1])" < "\($1[1])" }
+        #expect(got == truth)
+    }
+
+    @Test func fileLocksEqualProcLocks() throws {
+        let got = try Self.database().query("SELECT ordinal, blocked, kind, mode, pid, inode, start, ifnull(\"end\", 'EOF') FROM file_locks ORDER BY ordinal, blocked")
+        let kinds = ["OFDLCK": "OFD", "POSIX": "POSIX", "FLOCK": "FLOCK"]
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "locks.csv").map {
+            [.integer(Int64($0["id"]!)!), .integer(Int64($0["blocked_waiter"]!)!), .text(kinds[$0["class"]!]!), .text($0["type"]!),
+             .integer(Int64($0["pid"]!)!), .integer(Int64($0["inode"]!)!), .integer(Int64($0["start"]!)!),
+             Int64($0["end"]!).map(SQLValue.integer) ?? .text("EOF")]
+        }
+        #expect(got == truth)
+    }
+
+    @Test func irqsHaveTheChipsAndNamesOfProcInterrupts() throws {
+        let got = try Self.database().query("SELECT irq, chip, hwirq, trigger, name FROM irqs WHERE name IS NOT NULL")
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "interrupts.csv").filter { Int64($0["irq"]!) != nil }.map {
+            [.integer(Int64($0["irq"]!)!), .text($0["chip"]!), .integer(Int64($0["hwirq"]!)!), .text($0["trigger"]!), .text($0["name"]!)]
+        }
+        #expect(got == truth)
+        #expect(try Self.database().query("SELECT count(*) FROM irq_counts WHERE irq = 0") == [[.integer(2)]])
+    }
+}
