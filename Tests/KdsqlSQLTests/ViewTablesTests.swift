@@ -180,4 +180,25 @@ import KdsqlSQL
         #expect(got == truth)
         #expect(try Self.database().query("SELECT count(*) FROM irq_counts WHERE irq = 0") == [[.integer(2)]])
     }
+
+    /// The tasks table's scheduler columns equal /proc/PID/schedstat for the
+    /// workload's processes, which slept from the capture to the crash.
+    @Test func tasksSchedulerColumnsEqualSchedstat() throws {
+        let db = try Self.database()
+        let got = try db.query("""
+            SELECT pid, sum_exec_runtime_ns, run_delay_ns, pcount, exec_start_ns FROM tasks
+            WHERE comm LIKE 'kdsql-%' AND pid IN (SELECT pid FROM tasks) ORDER BY pid
+            """)
+        let truth = Dictionary(try Fixtures.truthCSV(Fixtures.views, "schedstat.csv").map { (Int64($0["pid"]!)!, $0) },
+                               uniquingKeysWith: { a, _ in a })
+        var compared = 0
+        for row in got {
+            guard let r = truth[row[0].int64!] else { continue }
+            #expect(row == [row[0], .integer(Int64(r["sum_exec_runtime_ns"]!)!), .integer(Int64(r["run_delay_ns"]!)!),
+                            .integer(Int64(r["pcount"]!)!), .integer(Int64(r["exec_start_ns"]!)!)], "pid \(row[0])")
+            compared += 1
+        }
+        #expect(compared >= 15)
+        #expect(try db.query("SELECT count(*) FROM tasks WHERE last_arrival_ns IS NULL OR last_arrival_ns > (SELECT max(clock) FROM cpus)") == [[.integer(0)]])
+    }
 }
