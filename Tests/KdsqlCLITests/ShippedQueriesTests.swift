@@ -6,8 +6,8 @@ import KdsqlSQL
 
 @Suite("Shipped queries")
 struct ShippedQueriesTests {
-    static let expectedNames = ["bash_count", "blocked_in", "bt", "foreach_bt", "ps", "sys", "tasks_by_state", "threads_per_process", "top_rss",
-                                "uninterruptible", "zombies"]
+    static let expectedNames = ["bash_count", "blocked_in", "bt", "cgroups", "dev", "foreach_bt", "ipcs", "irq", "kmem_i", "kmem_s", "ps",
+                                "sig", "swap", "sys", "tasks_by_state", "threads_per_process", "top_rss", "uninterruptible", "zombies"]
 
     @Test func embeddedQueriesAreTheQueriesFolder() throws {
         let dir = packageRoot + "/Queries"

@@ -202,3 +202,42 @@ import KdsqlSQL
         #expect(try db.query("SELECT count(*) FROM tasks WHERE last_arrival_ns IS NULL OR last_arrival_ns > (SELECT max(clock) FROM cpus)") == [[.integer(0)]])
     }
 }
+
+/// The saved queries for crash's view commands, run as shipped on the views dump.
+@Suite struct ViewSavedQueriesTests {
+    static func run(_ name: String) throws -> [[SQLValue]] {
+        try ViewTablesTests.database().query(try Fixtures.text(Fixtures.packageRoot + "/Queries/\(name).sql"))
+    }
+
+    @Test func kmemIHasEveryMeminfoLine() throws {
+        let rows = try Self.run("kmem_i")
+        #expect(rows.count == (try Fixtures.viewsLines("meminfo.txt")).count)
+        #expect(rows.first { $0[0] == .text("MemTotal") }?[3] == .real(100.0))
+    }
+
+    @Test func kmemSListsEveryCacheBiggestFirst() throws {
+        let rows = try Self.run("kmem_s")
+        #expect(rows.count == (try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv")).count)
+        let totals = rows.compactMap { $0[7].int64 }
+        #expect(totals == totals.sorted(by: >))
+    }
+
+    @Test func sigShowsTheSignalsWorkload() throws {
+        let rows = try Self.run("sig").filter { $0[0] == .integer(217) }
+        // SIGHUP blocked and pending for the process, SIGINT/SIGQUIT/SIGUSR1 ignored, SIGUSR2 caught, SIGTERM pending, 33 and 40.
+        #expect(rows.map { $0[2].int64! } == [1, 2, 3, 10, 12, 15, 33, 40])
+    }
+
+    @Test func irqSwapIpcsDevAndCgroupsRun() throws {
+        #expect(try Self.run("irq").count == 16)
+        let swap = try Self.run("swap")
+        #expect(swap.first == [.text("area"), .text("/dev/vda"), .integer(65532), .integer(25500), .real(38.9), .integer(-2)])
+        #expect(swap.contains { $0[1].string?.hasSuffix("kdsql-swaphog") == true })
+        let ipcs = try Self.run("ipcs")
+        #expect(ipcs.count == 7 && ipcs.first?[2] == .text("0x4b440001"))
+        #expect(try Self.run("dev").contains { $0 == [.text("disk"), .integer(254), .integer(17), .text("vdb1"), .integer(4096), .integer(0), .integer(0), .null] })
+        let cgroups = try Self.run("cgroups")
+        #expect(cgroups.map { $0[0] } == [.text("/"), .text("/kdsql"), .text("/kdsql/batch"), .text("/kdsql/web")])
+        #expect(cgroups[2][7].string?.contains("217:kdsql-signals") == true)
+    }
+}
