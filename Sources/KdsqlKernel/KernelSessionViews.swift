@@ -17,3 +17,7 @@ extension KernelSession {
     public func neighbours() throws -> Neighbours { try shared(Neighbours.self) { try Neighbours(kernel: kernel) } }
     public func fileLocks() throws -> FileLocks { try shared(FileLocks.self) { try FileLocks(kernel: kernel) } }
 }
+
+extension KernelSession {
+    public func routes() throws -> Routes { try shared(Routes.self) { try Routes(kernel: kernel, devices: netDevices()) } }
+}

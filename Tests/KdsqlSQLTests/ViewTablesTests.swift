@@ -13,10 +13,10 @@ import KdsqlSQL
 
     static let tables = ["meminfo", "zones", "free_areas", "slab_caches", "swap_devices", "signals", "irqs", "irq_counts",
                          "char_devices", "block_devices", "disks", "ipc_shm", "ipc_sem", "ipc_msg", "cgroups",
-                         "task_cgroups", "namespaces", "uts_namespaces", "neighbours", "file_locks"]
+                         "task_cgroups", "namespaces", "uts_namespaces", "neighbours", "routes", "file_locks"]
     /// Tables that have rows on any running kernel.
     static let neverEmpty: Set<String> = ["meminfo", "zones", "free_areas", "slab_caches", "signals", "irqs", "irq_counts",
-                                          "char_devices", "cgroups", "task_cgroups", "namespaces", "uts_namespaces"]
+                                          "char_devices", "cgroups", "task_cgroups", "namespaces", "uts_namespaces", "routes"]
 
     @Test(arguments: Fixtures.kernelDumps)
     func everyViewTableAnswersSelectStar(dump: String) throws {
@@ -159,6 +159,18 @@ import KdsqlSQL
             .map { [.text($0["family"]!), .text($0["address"]!), .text($0["device"]!), .text($0["lladdr"]!)] }
             .sorted { "\($0[1])" < "\($1[1])" }
         #expect(got == truth)
+    }
+
+    @Test func routesOfTheMainTablesEqualProcNetRoute() throws {
+        let got = try Self.database().query("""
+            SELECT destination || '/' || prefix_len, ifnull(gateway, ''), ifname, metric FROM routes
+            WHERE family = 'inet' AND "table" = 'main' AND netns_inum = (SELECT inode FROM namespaces WHERE pid = 1 AND type = 'net')
+            ORDER BY 1
+            """)
+        let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "routes.csv").filter { $0["netns"] == "root" && $0["family"] == "inet" }
+            .map { [.text($0["destination"]!), .text($0["gateway"]!), .text($0["device"]!), .integer(Int64($0["metric"]!)!)] }
+            .sorted { "\($0[0])" < "\($1[0])" }
+        #expect(got.count == truth.count && Set(got.map { "\($0)" }) == Set(truth.map { "\($0)" }))
     }
 
     @Test func fileLocksEqualProcLocks() throws {
