@@ -21,3 +21,7 @@ extension KernelSession {
 extension KernelSession {
     public func routes() throws -> Routes { try shared(Routes.self) { try Routes(kernel: kernel, devices: netDevices()) } }
 }
+
+extension KernelSession {
+    public func slabObjects() throws -> SlabObjects { try shared(SlabObjects.self) { try SlabObjects(kernel: kernel, caches: slabCaches()) } }
+}

@@ -13,10 +13,10 @@ import KdsqlSQL
 
     static let tables = ["meminfo", "zones", "free_areas", "slab_caches", "swap_devices", "signals", "irqs", "irq_counts",
                          "char_devices", "block_devices", "disks", "ipc_shm", "ipc_sem", "ipc_msg", "cgroups",
-                         "task_cgroups", "namespaces", "uts_namespaces", "neighbours", "routes", "file_locks"]
+                         "task_cgroups", "namespaces", "uts_namespaces", "neighbours", "routes", "file_locks", "slab_objects"]
     /// Tables that have rows on any running kernel.
     static let neverEmpty: Set<String> = ["meminfo", "zones", "free_areas", "slab_caches", "signals", "irqs", "irq_counts",
-                                          "char_devices", "cgroups", "task_cgroups", "namespaces", "uts_namespaces", "routes"]
+                                          "char_devices", "cgroups", "task_cgroups", "namespaces", "uts_namespaces", "routes", "slab_objects"]
 
     @Test(arguments: Fixtures.kernelDumps)
     func everyViewTableAnswersSelectStar(dump: String) throws {
@@ -62,6 +62,18 @@ import KdsqlSQL
             [.text($0["name"]!), .integer(Int64($0["objsize"]!)!), .integer(Int64($0["objperslab"]!)!), .integer(Int64($0["pagesperslab"]!)!)]
         }
         #expect(got == truth)
+    }
+
+    /// WHERE cache = ... reads one cache; its slots are the cache's objects.
+    @Test(arguments: Fixtures.kernelDumps)
+    func slabObjectsOfACacheAreItsTotalObjects(dump: String) throws {
+        let db = try Self.database(dump)
+        let got = try db.query("SELECT count(*), sum(allocated) FROM slab_objects WHERE cache = 'task_struct'")
+        let want = try db.query("SELECT total_objects, active_objects FROM slab_caches WHERE name = 'task_struct'")
+        #expect(got[0][0] == want[0][0])
+        let tasks = try db.query("SELECT count(*) FROM tasks WHERE pid != 0")[0][0].int64!
+        #expect(got[0][1].int64! <= want[0][1].int64! && got[0][1].int64! >= tasks)
+        #expect(try db.query("SELECT count(*) FROM slab_objects WHERE cache = 'no such cache'") == [[.integer(0)]])
     }
 
     @Test func swapDevicesEqualsProcSwaps() throws {
