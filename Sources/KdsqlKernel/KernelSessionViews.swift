@@ -25,3 +25,7 @@ extension KernelSession {
 extension KernelSession {
     public func slabObjects() throws -> SlabObjects { try shared(SlabObjects.self) { try SlabObjects(kernel: kernel, caches: slabCaches()) } }
 }
+
+extension KernelSession {
+    public func whatis() throws -> Whatis { try shared(Whatis.self) { try Whatis(kernel: kernel, caches: slabCaches(), tasks: tasks()) } }
+}

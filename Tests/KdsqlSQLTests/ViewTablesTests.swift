@@ -76,6 +76,14 @@ import KdsqlSQL
         #expect(try db.query("SELECT count(*) FROM slab_objects WHERE cache = 'no such cache'") == [[.integer(0)]])
     }
 
+    @Test func kdWhatisNamesATaskStructObjectAndAKernelSymbol() throws {
+        let db = try Self.database()
+        let rows = try db.query("SELECT kind, cache, object = (SELECT task FROM tasks WHERE pid = 1), offset, allocated FROM kd_whatis((SELECT task FROM tasks WHERE pid = 1) + 64)")
+        #expect(rows == [[.text("slab object"), .text("task_struct"), .integer(1), .integer(64), .integer(1)]])
+        #expect(try db.query("SELECT kind, symbol FROM kd_whatis((SELECT address FROM symbols WHERE name = 'panic' LIMIT 1))") == [[.text("kernel text"), .text("panic")]])
+        #expect(try db.query("SELECT count(*) FROM kd_whatis(NULL)") == [[.integer(0)]])
+    }
+
     @Test func swapDevicesEqualsProcSwaps() throws {
         let got = try Self.database().query("SELECT path, type, size_kb, used_kb, priority FROM swap_devices")
         let truth: [[SQLValue]] = try Fixtures.truthCSV(Fixtures.views, "swaps.csv").map {
