@@ -30,8 +30,14 @@ struct NamespacesTable: VirtualTable {
         let tasks = try session.tasks()
         var selection = try session.select(TaskSelection(thread: filter.pid, task: filter.task))
         return Rows(flattening: { try selection.next() }) { (task: UInt64) -> [Row] in
-            let pid = try tasks.pid(task), tgid = try tasks.tgid(task)
-            return try walker.of(task: task).map { Row(task: task, pid: pid, tgid: tgid, namespace: $0) }
+            do {
+                let pid = try tasks.pid(task), tgid = try tasks.tgid(task)
+                return try walker.of(task: task).map { Row(task: task, pid: pid, tgid: tgid, namespace: $0) }
+            } catch {
+                // An unreadable task loses its rows, with a warning; the scan goes on.
+                context.warn("namespaces: task 0x\(String(task, radix: 16)) skipped: \(error)")
+                return []
+            }
         }
     }
 

@@ -43,8 +43,15 @@ struct SignalsTable: VirtualTable {
         wanted.idleTasks = false
         var selection = try session.select(wanted)
         return Rows(flattening: { try selection.next() }) { (task: UInt64) -> [Row] in
-            let state = try signals.state(task: task)
-            let pid = try tasks.pid(task), tgid = try tasks.tgid(task)
+            // An unreadable task (damaged dump) loses its rows, with a warning; the scan goes on.
+            let state: TaskSignals, pid: Int64, tgid: Int64
+            do {
+                state = try signals.state(task: task)
+                pid = try tasks.pid(task); tgid = try tasks.tgid(task)
+            } catch {
+                context.warn("signals: task 0x\(String(task, radix: 16)) skipped: \(error)")
+                return []
+            }
             return state.actions.map { a in
                 var row = Row(task: task, pid: pid, tgid: tgid, action: a, handlerSymbol: nil)
                 // Handlers are user-space addresses; only a kernel one resolves to a symbol.

@@ -31,8 +31,13 @@ struct SlabCachesTable: VirtualTable {
         let walker = try context.session(neededBy: Self.name).slabCaches()
         var pending = try walker.addresses()[...]
         return Rows(next: {
-            guard let c = pending.popFirst() else { return nil }
-            return try walker.cache(at: c)
+            while let c = pending.popFirst() {
+                // A cache whose node or partial lists cannot be read is left out with a warning.
+                do { return try walker.cache(at: c) } catch {
+                    context.warn("slab_caches: cache 0x\(String(c, radix: 16)) skipped: \(error)")
+                }
+            }
+            return nil
         })
     }
 

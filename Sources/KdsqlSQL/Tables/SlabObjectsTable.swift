@@ -33,7 +33,10 @@ struct SlabObjectsTable: VirtualTable {
         let slabs = try walker.slabs(of: Set(wanted))
         var pending = wanted[...]
         return Rows(flattening: { pending.popFirst() }) { (c: UInt64) -> [Row] in
-            try walker.objects(cache: c, slabs: slabs[c] ?? [])
+            do { return try walker.objects(cache: c, slabs: slabs[c] ?? []) } catch {
+                context.warn("slab_objects: cache 0x\(String(c, radix: 16)) skipped: \(error)")
+                return []
+            }
         }
     }
 

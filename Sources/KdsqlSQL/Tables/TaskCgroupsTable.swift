@@ -34,10 +34,16 @@ struct TaskCgroupsTable: VirtualTable {
         wanted.idleTasks = false
         var selection = try session.select(wanted)
         return Rows(compactMapping: { try selection.next() }) { (task: UInt64) -> Row? in
-            guard let cg = try walker.cgroup(ofTask: task) else { return nil }
-            let path: String
-            if let hit = paths[cg] { path = hit } else { path = try walker.path(cg); paths[cg] = path }
-            return Row(task: task, pid: try tasks.pid(task), tgid: try tasks.tgid(task), cgroup: cg, path: path)
+            do {
+                guard let cg = try walker.cgroup(ofTask: task) else { return nil }
+                let path: String
+                if let hit = paths[cg] { path = hit } else { path = try walker.path(cg); paths[cg] = path }
+                return Row(task: task, pid: try tasks.pid(task), tgid: try tasks.tgid(task), cgroup: cg, path: path)
+            } catch {
+                // An unreadable task or cgroup loses the row, with a warning; the scan goes on.
+                context.warn("task_cgroups: task 0x\(String(task, radix: 16)) skipped: \(error)")
+                return nil
+            }
         }
     }
 
