@@ -46,7 +46,12 @@ public final class Disks {
         let b = "struct block_device"
         bdDev = try kernel.field(b, "bd_dev")
         bdDisk = try kernel.field(b, "bd_disk")
-        bdStartSect = try kernel.field(b, "bd_start_sect")
+        guard let start = try? kernel.field(b, "bd_start_sect") else {
+            // Before 5.11 partitions were struct hd_struct in gendisk->part_tbl and
+            // block_device objects existed only for opened devices.
+            throw MemoryError.missing("disks needs Linux 5.11 or later (struct block_device with bd_start_sect); this kernel keeps partitions in struct hd_struct")
+        }
+        bdStartSect = start
         bdNrSectors = try? kernel.field(b, "bd_nr_sectors")
         bdStats = try kernel.field(b, "bd_stats")
         bdPartno = try? kernel.field(b, "bd_partno")

@@ -64,7 +64,8 @@ public final class Cgroups {
         subtreeControl = try kernel.field(c, "subtree_control")
         subsys = try kernel.field(c, "subsys")
         knName = try kernel.field("struct kernfs_node", "name")
-        knParent = try kernel.field("struct kernfs_node", "parent")
+        // `parent` became the RCU-protected `__parent` in 6.15.
+        knParent = try kernel.field("struct kernfs_node", oneOf: ["__parent", "parent"])
         knId = try kernel.field("struct kernfs_node", "id")
         taskCgroups = try kernel.field("struct task_struct", "cgroups")
         dflCgrp = try kernel.field("struct css_set", "dfl_cgrp")

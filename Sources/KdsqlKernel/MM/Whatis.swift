@@ -33,7 +33,7 @@ public final class Whatis {
     let objects: SlabObjects
     let tasks: Tasks
     let modules: Modules?
-    let compoundHead: FieldRef, taskStack: FieldRef
+    let compoundHead: FieldRef?, taskStack: FieldRef
     let threadSize: UInt64 = 16384 // THREAD_SIZE (arch/x86/include/asm/page_64_types.h, KASAN off)
     lazy var stacks: [(base: UInt64, task: UInt64)] = {
         var out: [(UInt64, UInt64)] = []
@@ -50,7 +50,9 @@ public final class Whatis {
         objects = try SlabObjects(kernel: kernel, caches: self.caches)
         self.tasks = try tasks ?? Tasks(kernel: kernel)
         modules = try? Modules(kernel: kernel)
-        compoundHead = try kernel.field("struct page", "compound_head")
+        // Tail pages name their head in `compound_head` (bit 0 set); kernels
+        // whose struct page lost the field (7.x memdescs) are read head-only.
+        compoundHead = try? kernel.field("struct page", "compound_head")
         taskStack = try kernel.field("struct task_struct", "stack")
     }
 
@@ -81,8 +83,10 @@ public final class Whatis {
             var page = map.page(pfn: pfn)
             id.kind = "page"; id.page = page
             // Tail pages of a compound page point at their head with bit 0 set.
-            let head = try kernel.readU64(page + compoundHead.offset)
-            if head & 1 != 0 { page = head - 1 }
+            if let compoundHead {
+                let head = try kernel.readU64(page + compoundHead.offset)
+                if head & 1 != 0 { page = head - 1 }
+            }
             if try map.isSlab(page: page) == true {
                 let cache = try kernel.readPointer(page, objects.slabCache)
                 let stride = try kernel.readUnsigned(cache, objects.size)

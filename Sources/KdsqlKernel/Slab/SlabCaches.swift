@@ -42,6 +42,8 @@ public final class SlabCaches {
     public let kernel: Kernel
     let list: FieldRef, name: FieldRef, size: FieldRef, objectSize: FieldRef, oo: FieldRef
     let flags: FieldRef, refcount: FieldRef, node: FieldRef, cpuSlab: FieldRef?
+    /// Distance between `node[]` entries and where the kmem_cache_node pointer sits in one.
+    let nodeStride: UInt64, nodePointer: UInt64
     let nrSlabs: FieldRef?, totalObjects: FieldRef?, nrPartial: FieldRef, partial: FieldRef
     let slabType: String, slabList: FieldRef, inuse: FieldRef, objects: FieldRef
     let cpuSlabSlab: FieldRef?, cpuSlabPartial: FieldRef?, slabSlabs: FieldRef?
@@ -61,12 +63,23 @@ public final class SlabCaches {
         oo = try kernel.field(c, "oo")
         flags = try kernel.field(c, "flags")
         refcount = try kernel.field(c, "refcount")
-        node = try kernel.field(c, "node")
+        // `node[MAX_NUMNODES]` of kmem_cache_node pointers; since the per-CPU
+        // sheaves (6.18) `per_node[]` of struct kmem_cache_per_node_ptrs { barn, node }.
+        if let perNode = try? kernel.field(c, "per_node") {
+            node = perNode
+            nodeStride = UInt64(try kernel.size(of: "struct kmem_cache_per_node_ptrs"))
+            nodePointer = try kernel.field("struct kmem_cache_per_node_ptrs", "node").offset
+        } else {
+            node = try kernel.field(c, "node")
+            nodeStride = 8
+            nodePointer = 0
+        }
+        // Per-CPU slabs (`cpu_slab`) were replaced by per-CPU sheaves of objects in 6.18+.
         cpuSlab = try? kernel.field(c, "cpu_slab")
         // `node[MAX_NUMNODES]` is declared at full size, but kmem_cache_init()
         // allocates caches with room for nr_node_ids entries only (mm/slub.c):
         // what lies past them belongs to the next object.
-        let declared = node.size / 8
+        let declared = node.size / Int(nodeStride)
         let used = (try? kernel.address(of: "nr_node_ids")).flatMap { try? kernel.readU32($0) }.map(Int.init) ?? 1
         nodeCount = max(1, min(declared, used))
         let n = "struct kmem_cache_node"
@@ -105,7 +118,7 @@ public final class SlabCaches {
     /// The per-node `struct kmem_cache_node` pointers that are set.
     public func nodes(of cache: UInt64) throws -> [UInt64] {
         try (0..<nodeCount).compactMap { i in
-            let p = try kernel.readU64(cache + node.offset + UInt64(i) * 8)
+            let p = try kernel.readU64(cache + node.offset + UInt64(i) * nodeStride + nodePointer)
             return p == 0 ? nil : p
         }
     }

@@ -26,8 +26,8 @@ public final class SlabObjects {
     let caches: SlabCaches
     let map: PageMap
     let slabCache: FieldRef, freelist: FieldRef, objects: FieldRef
-    let offset: FieldRef, random: FieldRef?, redLeftPad: FieldRef?, size: FieldRef, cpuSlab: FieldRef
-    let cpuFreelist: FieldRef, cpuSlabField: FieldRef
+    let offset: FieldRef, random: FieldRef?, redLeftPad: FieldRef?, size: FieldRef, cpuSlab: FieldRef?
+    let cpuFreelist: FieldRef?, cpuSlabField: FieldRef?
 
     public init(kernel: Kernel, caches: SlabCaches? = nil) throws {
         self.kernel = kernel
@@ -42,9 +42,11 @@ public final class SlabObjects {
         random = try? kernel.field(c, "random")
         redLeftPad = try? kernel.field(c, "red_left_pad")
         size = try kernel.field(c, "size")
-        cpuSlab = try kernel.field(c, "cpu_slab")
-        cpuFreelist = try kernel.field("struct kmem_cache_cpu", "freelist")
-        cpuSlabField = try kernel.field("struct kmem_cache_cpu", oneOf: ["slab", "page"])
+        // Kernels with per-CPU sheaves (6.18+) have no cpu_slab: objects cached
+        // in a sheaf are allocated as far as their slab is concerned.
+        cpuSlab = try? kernel.field(c, "cpu_slab")
+        cpuFreelist = try? kernel.field("struct kmem_cache_cpu", "freelist")
+        cpuSlabField = try? kernel.field("struct kmem_cache_cpu", oneOf: ["slab", "page"])
     }
 
     /// Slab pages of the given caches, by cache, found in one pass over the memory map.
@@ -95,12 +97,14 @@ public final class SlabObjects {
         let pad = try redLeftPad.map { try kernel.readUnsigned(c, $0) } ?? 0
         // Per-CPU freelists and the slabs they belong to.
         var cpuFree: [UInt64: UInt64] = [:]
-        let percpu = try kernel.readU64(c + cpuSlab.offset)
-        let offsets = try kernel.address(of: "__per_cpu_offset")
-        for cpu in try kernel.possibleCPUs() {
-            let kcc = percpu &+ (try kernel.readU64(offsets + UInt64(cpu) * 8))
-            let s = try kernel.readU64(kcc + cpuSlabField.offset)
-            if s != 0 { cpuFree[s] = try kernel.readU64(kcc + cpuFreelist.offset) }
+        if let cpuSlab, let cpuSlabField, let cpuFreelist {
+            let percpu = try kernel.readU64(c + cpuSlab.offset)
+            let offsets = try kernel.address(of: "__per_cpu_offset")
+            for cpu in try kernel.possibleCPUs() {
+                let kcc = percpu &+ (try kernel.readU64(offsets + UInt64(cpu) * 8))
+                let s = try kernel.readU64(kcc + cpuSlabField.offset)
+                if s != 0 { cpuFree[s] = try kernel.readU64(kcc + cpuFreelist.offset) }
+            }
         }
         var out: [SlabObject] = []
         for slab in slabs {
