@@ -7,18 +7,32 @@ SHELL := /bin/bash
 
 # C libraries the package links (Package.swift's system library targets) + pkg-config to find them.
 DEV_DEBS := libelf-dev zlib1g-dev libsqlite3-dev liblzo2-dev libsnappy-dev libzstd-dev libedit-dev libdw-dev pkg-config
+# The SQLite clients the loadable extension is tested in: Debian's sqlite3 shell,
+# its python3 (built with load_extension), and a venv for Datasette from PyPI.
+DEV_DEBS += sqlite3 python3 python3-venv
+DATASETTE_VENV := $(HOME)/.cache/kdsql/datasette-venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 FIXTURE_SETS := linux-6.1-cloud-amd64 linux-6.1-cloud-amd64-oops
 SHARED_FIXTURES := $(CURDIR)/../shared/fixtures
 
-.PHONY: demo test deps fixtures
+.PHONY: demo test deps fixtures datasette
 
 demo: deps
 	swift build
 	.build/debug/kdsql --sample
 
-test: deps fixtures
+# The extension tests load libkdsqlext.so from the build directory; `swift test`
+# alone does not build a dynamic library product.
+test: deps fixtures datasette
+	swift build --product kdsqlext
 	swift test
+
+# Datasette for the extension's recipe test, installed once into a cached venv.
+datasette:
+	@if [ ! -x "$(DATASETTE_VENV)/bin/datasette" ]; then
+	    /usr/bin/python3 -m venv "$(DATASETTE_VENV)"
+	    "$(DATASETTE_VENV)/bin/pip" install -q datasette
+	fi
 
 # apt-get update only when a package is missing, so a warm machine stays offline.
 deps:

@@ -18,6 +18,8 @@ let package = Package(
     products: [
         .executable(name: "kdsql", targets: ["kdsql"]),
         .library(name: "KdsqlSQL", targets: ["KdsqlSQL"]),
+        // The loadable SQLite extension: libkdsqlext.so, entry sqlite3_kdsqlext_init.
+        .library(name: "kdsqlext", type: .dynamic, targets: ["KdsqlExtension"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,7 +53,12 @@ let package = Package(
         .executableTarget(name: "kdsql-bindgen", dependencies: ["KdsqlDefinitions"]),
         .plugin(name: "KdsqlBindgen", capability: .buildTool(), dependencies: ["kdsql-bindgen"]),
         .target(name: "KdsqlSQL", dependencies: ["KdsqlKernel", "KdsqlDefinitions", "CSQLite"], plugins: ["KdsqlBindgen"]),
-        // Layer 6
+        // The extension calls SQLite only through the api table SQLite hands
+        // it; it links libsqlite3 for the few direct calls that KdsqlDatabase
+        // (unused when loaded as an extension) makes, so that hosts which
+        // load their own libsqlite3 privately (Python) can still resolve them.
+        .target(name: "KdsqlExtension", dependencies: ["KdsqlSQL", "CSQLite"], linkerSettings: sqliteLink),
+        // Layer 6. The saved queries (Queries/*.sql) are embedded by the same plugin.
         .target(
             name: "KdsqlCLI",
             dependencies: [

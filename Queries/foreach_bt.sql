@@ -5,7 +5,7 @@ SELECT t.pid,
        t.comm,
        s.cpu,
        s.frame,
-       kd_hex(s.sp) AS sp,
+       s.sp,
        s.symbol,
        s.module,
        s.error

@@ -1,6 +1,7 @@
 -- name: sig
--- description: Signal handling like crash's sig: every signal some process ignores, catches, blocks or has pending (kernel threads, which ignore everything, left out)
+-- description: Signal handling like crash's sig: every signal a process ignores, catches, blocks or has pending (all user processes, or one with --param pid=N)
 -- requires: signals,tasks
+-- param: pid INTEGER default (NULL)
 SELECT s.pid,
        t.comm,
        s.signal,
@@ -13,6 +14,6 @@ SELECT s.pid,
        s.shared_pending
 FROM signals s
 JOIN tasks t ON t.task = s.task
-WHERE NOT t.is_kernel_thread
+WHERE (:pid IS NULL AND NOT t.is_kernel_thread OR s.pid = :pid)
   AND (s.disposition != 'default' OR s.blocked OR s.pending OR s.shared_pending)
 ORDER BY s.pid, s.signal;

@@ -1,3 +1,5 @@
+import KdsqlSQL
+
 /// Everything that stops a `kdsql` run, with the exit status it maps to.
 ///
 /// Each message is one line that says what went wrong and, where it helps,
@@ -7,6 +9,14 @@ public enum CLIError: Error, Equatable {
     case cannotOpenDump(path: String, reason: String)
     /// Bad or missing command-line arguments.
     case usage(String)
+    /// A file given with the dump (`-m` System.map, `-k` vmlinux) is unreadable or unusable.
+    case cannotUseFile(path: String, what: String, reason: String)
+    /// `--cache-mb` not a positive number.
+    case badCacheSize(String)
+    /// A saved query's parameter has no value and no default.
+    case missingParameter(query: String, name: String)
+    /// A `--param` value is malformed or names no parameter.
+    case badParameter(String)
     /// `-f FILE`, `.read FILE` or a queries directory could not be read.
     case cannotReadFile(path: String, reason: String)
     /// `-o FILE` or `.output FILE` could not be created.
@@ -16,13 +26,13 @@ public enum CLIError: Error, Equatable {
     /// A saved query needs tables this database does not have.
     case missingTables(query: String, tables: [String])
     /// SQLite rejected or failed a statement.
-    case sql(StatementError)
+    case sql(SQLError)
 
     /// 1 for SQL errors, 2 for a bad dump or bad arguments (the documented contract).
     public var exitStatus: Int32 {
         switch self {
         case .sql, .missingTables: return 1
-        case .cannotOpenDump, .usage, .cannotReadFile, .cannotWriteOutput, .unknownQuery: return 2
+        case .cannotOpenDump, .cannotUseFile, .usage, .cannotReadFile, .cannotWriteOutput, .unknownQuery, .badCacheSize, .missingParameter, .badParameter: return 2
         }
     }
 
@@ -32,6 +42,14 @@ public enum CLIError: Error, Equatable {
             // The fixed prefix is the documented wording; the path follows so
             // the engineer sees which file was meant.
             return reason.contains(path) ? "cannot open DUMP: \(reason)" : "cannot open DUMP: \(reason) (\(path))"
+        case let .cannotUseFile(path, what, reason):
+            return "cannot use \(what) \(path): \(reason)"
+        case let .missingParameter(query, name):
+            return "saved query '\(query)' needs parameter :\(name): give --param \(name)=VALUE (or .parameter set :\(name) VALUE in the shell)"
+        case let .badParameter(text):
+            return text
+        case let .badCacheSize(text):
+            return "--cache-mb needs a positive number of MiB (the page cache size), got \(text)"
         case let .usage(text):
             return text
         case let .cannotReadFile(path, reason):

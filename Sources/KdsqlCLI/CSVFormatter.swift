@@ -1,22 +1,37 @@
+import KdsqlSQL
+
 /// RFC 4180 CSV with a header row.
 ///
 /// Deviation, on purpose: lines end in LF, not CRLF, because the readers are
 /// Unix tools (`cut`, `awk`, Python's csv). A field is quoted when it holds a
 /// comma, a quote, CR or LF, with quotes doubled. NULL is an empty field; an
 /// empty string is written `""` so the two can still be told apart.
-/// Blobs are written as lowercase hex.
+/// Blobs are written as lowercase hex. Integers stay decimal, addresses
+/// included, so spreadsheets and awk can compute with them; `--hex` writes
+/// address columns as `0x...` instead.
 public struct CSVFormatter: RowFormatter {
     public var headers: Bool
+    public var hexAddresses: Bool
+    private var addresses: [Bool] = []
 
-    public init(headers: Bool = true) { self.headers = headers }
-
-    public mutating func begin(columns: [String], into out: OutputWriter) {
-        guard headers else { return }
-        writeRecord(columns.map { Optional($0) }, into: out)
+    public init(headers: Bool = true, hexAddresses: Bool = false) {
+        self.headers = headers
+        self.hexAddresses = hexAddresses
     }
 
-    public mutating func row(_ values: [CellValue], into out: OutputWriter) {
-        writeRecord(values.map { $0 == .null ? nil : $0.text(null: "") }, into: out)
+    public mutating func begin(columns: [ResultColumn], into out: OutputWriter) {
+        addresses = columns.map { $0.isAddress && hexAddresses }
+        guard headers else { return }
+        writeRecord(columns.map { Optional($0.name) }, into: out)
+    }
+
+    public mutating func row(_ values: [SQLValue], into out: OutputWriter) {
+        var fields: [String?] = []
+        fields.reserveCapacity(values.count)
+        for (i, value) in values.enumerated() {
+            fields.append(value.isNull ? nil : ValueText.display(value, address: addresses[i], null: ""))
+        }
+        writeRecord(fields, into: out)
     }
 
     public mutating func end(into out: OutputWriter) {}

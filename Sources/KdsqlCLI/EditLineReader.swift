@@ -1,30 +1,78 @@
 @preconcurrency import CEdit
 @preconcurrency import Glibc
 
-/// libedit's readline at a terminal: line editing, and history kept in
-/// `HistoryFile.path` across sessions.
+/// libedit's readline at a terminal: line editing, tab completion, and
+/// history kept in `HistoryFile.path` across sessions.
 public struct EditLineReader: LineReader {
     private let historyPath: String?
     /// Bounds the history file so it does not grow without end.
     static let historyLimit: Int32 = 2000
 
-    public init(historyPath: String?) {
+    /// - Parameter completions: the words Tab offers (dot commands, tables, columns, saved queries).
+    public init(historyPath: String?, completions: Completions = Completions()) {
         self.historyPath = historyPath
+        Completions.current = completions
+        rl_attempted_completion_function = { text, start, _ in
+            guard let text else { return nil }
+            // Only our words: no fall-back to file names.
+            rl_attempted_completion_over = 1
+            Completions.candidates = Completions.current.matches(String(cString: text), atLineStart: start == 0)
+            Completions.next = 0
+            guard !Completions.candidates.isEmpty else { return nil }
+            return rl_completion_matches(text) { _, _ in
+                guard Completions.next < Completions.candidates.count else { return nil }
+                defer { Completions.next += 1 }
+                return strdup(Completions.candidates[Completions.next])
+            }
+        }
         using_history()
         stifle_history(Self.historyLimit)
         if let historyPath { _ = read_history(historyPath) }
     }
 
-    public mutating func readLine(prompt: String) -> String? {
-        guard let line = readline(prompt) else { return nil }
+    public mutating func readLine(prompt: String) -> LineInput {
+        // A Ctrl-C that stopped the last statement is not one at this prompt.
+        _ = InterruptHandler.takePending()
+        guard let line = readline(prompt) else {
+            return InterruptHandler.takePending() ? .interrupted : .end
+        }
         defer { free(line) }
-        return String(cString: line)
+        return .line(String(cString: line))
     }
 
+    /// Multi-line statements are stored as typed (libedit encodes the
+    /// newlines in the file), so recalling one does not join a `--`
+    /// comment with the lines after it.
     public mutating func remember(_ entry: String) {
         add_history(entry)
         // Written after every entry so a crash of kdsql itself keeps the history.
         if let historyPath { _ = write_history(historyPath) }
+    }
+}
+
+/// What Tab completes: dot commands at the start of a line, then table,
+/// column and saved-query names. `alias.col` completes the column part.
+public struct Completions: Sendable {
+    public var dotCommands: [String] = DotCommand.names
+    public var words: [String] = []
+
+    public init(words: [String] = []) {
+        self.words = Array(Set(words)).sorted()
+    }
+
+    /// Completion state, read by libedit's C callbacks (one shell per process).
+    nonisolated(unsafe) static var current = Completions()
+    nonisolated(unsafe) static var candidates: [String] = []
+    nonisolated(unsafe) static var next = 0
+
+    public func matches(_ text: String, atLineStart: Bool) -> [String] {
+        if atLineStart, text.hasPrefix(".") { return dotCommands.filter { $0.hasPrefix(text) } }
+        if let dot = text.lastIndex(of: ".") {
+            let prefix = String(text[...dot])
+            let rest = text[text.index(after: dot)...]
+            return words.filter { $0.hasPrefix(rest) }.map { prefix + $0 }
+        }
+        return words.filter { $0.hasPrefix(text) }
     }
 }
 

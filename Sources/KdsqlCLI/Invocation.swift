@@ -1,106 +1,135 @@
 @preconcurrency import Glibc
+import KdsqlSQL
 
 /// One run of `kdsql [OPTIONS] DUMP [SQL]`: checks the arguments, opens the
-/// dump through the seam, then runs the statements, the piped script or the
-/// interactive shell. Returns the exit status; throws for the one-line
-/// failures `KdsqlMain` reports.
+/// dump, then writes the report, runs the statements in the order given, the
+/// piped script or the interactive shell. Returns the exit status; throws
+/// for the one-line failures `KdsqlMain` reports.
 struct Invocation {
     let command: KdsqlCommand
-    let opener: SessionOpener
+    /// The raw arguments, for the order of -c, -f and -q.
+    let arguments: [String]
+
+    /// One thing to run, checked before the dump is opened.
+    enum Item {
+        case sql(String)
+        case script(String)
+        case query(SavedQuery)
+    }
 
     func run() throws(CLIError) -> Int32 {
-        let (dumpPath, positionalSQL) = try dumpAndSQL()
+        if let mb = command.cacheMB, mb <= 0 { throw CLIError.badCacheSize(String(mb)) }
+        let (dumpPath, sqlIsPositional) = try dumpPath()
         let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
         for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
 
         // Everything that can fail cheaply fails before the dump is opened.
-        var texts: [(sql: String, query: SavedQuery?)] = command.commands.map { ($0, nil) }
-        if let positionalSQL { texts.append((positionalSQL, nil)) }
-        for file in command.files { texts.append((try FileText.read(file), nil)) }
-        for name in command.queries {
-            guard let query = library[name] else { throw .unknownQuery(name) }
-            texts.append((query.sql, query))
+        var given: [String: String] = [:]
+        for text in command.parameters {
+            let (name, value) = try QueryParameters.parseOption(text)
+            given[name] = value
         }
-        // `kdsql --sample` alone is the demo: the sys header, then the seed's
-        // question, for people (table format unless another was asked for).
-        let demo = command.sample && texts.isEmpty
-        if demo {
-            texts.append(("SELECT count(*) AS bash_tasks FROM tasks WHERE comm = 'bash'", nil))
+        var items: [Item] = []
+        for source in StatementSource.ordered(arguments, command: command, sqlIsPositional: sqlIsPositional) {
+            switch source {
+            case .sql(let text): items.append(.sql(text))
+            case .file(let path): items.append(.script(try FileText.read(path)))
+            case .query(let name):
+                guard let query = library[name] else { throw .unknownQuery(name) }
+                for parameter in query.parameters where given[parameter.name] == nil && parameter.defaultSQL == nil {
+                    throw .missingParameter(query: name, name: parameter.name)
+                }
+                items.append(.query(query))
+            }
         }
+        // `kdsql --sample` alone is the demo: the sys header, then the seed's question.
+        let demo = command.sample && items.isEmpty && command.report == nil
+        if demo { items.append(.sql("SELECT count(*) AS bash_tasks FROM tasks WHERE comm = 'bash'")) }
         let out = try command.output.map { (path) throws(CLIError) in try OutputWriter.file(path) } ?? .standardOutput()
-        let format = command.format ?? (command.sample ? .table : .defaultFor(terminal: out.isTerminal))
+        let format = command.format ?? .defaultFor(terminal: out.isTerminal)
 
-        let connection = try opener.open(SessionRequest(
+        let database = try DumpOpener.open(OpenRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: command.vmlinux,
             cacheMB: command.cacheMB, strict: command.strict))
 
-        guard texts.isEmpty else {
+        if let report = command.report {
+            try TriageReport.write(database: database, dumpPath: dumpPath, to: report)
+            if items.isEmpty { return 0 }
+        }
+        let progress = ProgressMeter.wanted(command.progress) ? ProgressMeter(database: database) : nil
+        var settings = ShellSettings(format: format, hex: command.hex)
+        let parameterValues = given.mapValues(QueryParameters.guess)
+
+        guard items.isEmpty else {
             // The banner is for people; machine formats must stay parseable.
-            if demo, format == .table || format == .line { printSummary(connection, to: out) }
-            try runStatements(texts, on: connection, format: format, into: out)
-            return 0
+            if demo, format.isForPeople { printSummary(database, to: out) }
+            settings.bail = true
+            let shell = Shell(database: database, library: library, settings: settings, screen: out, parameters: parameterValues)
+            shell.oneLineErrors = true
+            shell.progress = progress
+            for item in items {
+                switch item {
+                case .sql(let text): shell.runSQL(text)
+                case .script(let text):
+                    var reader = TextLineReader(text)
+                    // `.exit N` ends the run with N; `.exit`/`.quit` just end it (sqlite3's rule).
+                    if case let .exit(status) = shell.run(&reader) {
+                        if status != 0 { return status }
+                        break
+                    }
+                case .query(let query):
+                    // Saved queries convert --param text by their declared types.
+                    shell.runSavedQuery(query, given: given.mapValues(SQLValue.text))
+                }
+                if shell.hadError { break }
+            }
+            out.flush()
+            if let code = out.writeError, code != EPIPE {
+                throw .cannotWriteOutput(path: command.output ?? "standard output", reason: SystemError.describe(code))
+            }
+            return shell.hadError ? shell.failureStatus : 0
         }
+        let shell = Shell(database: database, library: library, settings: settings, screen: out, parameters: parameterValues)
+        shell.progress = progress
+        let ending: Shell.Ending
         let interactive = isatty(STDIN_FILENO) == 1
-        let shell = Shell(connection: connection, library: library, settings: ShellSettings(format: format), screen: out)
         if interactive {
-            printSummary(connection, to: out)
-            InterruptHandler.install(for: connection.handle)
-            var reader = EditLineReader(historyPath: HistoryFile.path())
-            shell.run(&reader)
-            return 0
+            printSummary(database, to: out)
+            out.write("Enter \".help\" for usage hints.\n")
+            out.flush()
+            InterruptHandler.install(for: database)
+            var reader = EditLineReader(historyPath: HistoryFile.path(), completions: shell.completions)
+            ending = shell.run(&reader)
+        } else {
+            var reader = StreamLineReader()
+            ending = shell.run(&reader)
         }
-        var reader = StreamLineReader()
-        shell.run(&reader)
-        return shell.hadError ? 1 : 0
+        // `.exit N` ends with N; `.exit`/`.quit` end with the run's status,
+        // which for a person at the terminal is success (errors were shown).
+        if case let .exit(status) = ending, status != 0 { return status }
+        return shell.hadError && !interactive ? 1 : 0
     }
 
-    /// With `--sample` the one positional is the SQL (there is no DUMP to give).
-    private func dumpAndSQL() throws(CLIError) -> (String, String?) {
+    /// The dump to open, and whether the first positional is the SQL
+    /// (with `--sample` there is no DUMP to give).
+    private func dumpPath() throws(CLIError) -> (String, Bool) {
         if command.sample {
             guard command.sql == nil else {
                 throw .usage("--sample replaces DUMP: give only the SQL after it")
             }
-            guard let sample = opener.sampleDumpPath() else {
+            guard let sample = DumpOpener.samplePath() else {
                 throw .usage("this build has no bundled sample dump; give a DUMP instead of --sample")
             }
-            return (sample, command.dump)
+            return (sample, true)
         }
         guard let dump = command.dump else {
             throw .usage("missing DUMP: give a crash dump file (or --sample); see kdsql --help")
         }
-        return (dump, command.sql)
+        return (dump, false)
     }
 
-    private func runStatements(_ texts: [(sql: String, query: SavedQuery?)], on connection: any QueryConnection,
-                               format: OutputFormat, into out: OutputWriter) throws(CLIError) {
-        let runner = StatementRunner(db: connection.handle)
-        func warn() {
-            let warnings = connection.drainWarnings()
-            guard !warnings.isEmpty else { return }
-            out.flush()
-            for warning in warnings { writeStandardError("kdsql: warning: \(warning)") }
-        }
-        for text in texts {
-            if let query = text.query {
-                let missing = query.requires.filter { !connection.hasTable($0) }
-                guard missing.isEmpty else { throw .missingTables(query: query.name, tables: missing) }
-            }
-            do {
-                try runner.run(text.sql, format: format, headers: true, into: out, afterEach: warn)
-            } catch {
-                warn()
-                out.flush()
-                throw .sql(error)
-            }
-        }
-        out.flush()
-        if let code = out.writeError, code != EPIPE {
-            throw .cannotWriteOutput(path: command.output ?? "standard output", reason: SystemError.describe(code))
-        }
-    }
-
-    private func printSummary(_ connection: any QueryConnection, to out: OutputWriter) {
-        let lines = SysSummary.lines(for: connection)
+    private func printSummary(_ database: KdsqlDatabase, to out: OutputWriter) {
+        let lines = SysSummary.lines(for: database)
         guard !lines.isEmpty else { return }
         for line in lines { out.write(line + "\n") }
         out.write("\n")

@@ -18,17 +18,29 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux (when DWARF support exists).", valueName: "FILE"))
     public var vmlinux: String?
 
-    @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; statements run in order).", valueName: "SQL"))
+    @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; -c, -f and -q run in the order given).", valueName: "SQL"))
     public var commands: [String] = []
 
-    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Run the statements in a file.", valueName: "FILE.sql"))
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Run the statements and dot commands in a file.", valueName: "FILE.sql"))
     public var files: [String] = []
 
     @Option(name: [.customShort("q"), .customLong("query")], help: ArgumentHelp("Run a saved query from the library (`kdsql queries` lists them).", valueName: "NAME"))
     public var queries: [String] = []
 
+    @Option(name: .customLong("param"), help: ArgumentHelp("Value of parameter :NAME for saved queries and statements (repeatable).", valueName: "NAME=VALUE"))
+    public var parameters: [String] = []
+
     @Option(help: "Output format (default: table on a terminal, csv otherwise).")
     public var format: OutputFormat?
+
+    @Flag(help: "Write address columns in hex in CSV output too (table, line and JSON always do).")
+    public var hex = false
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress line on stderr while a statement runs over a second (default: when stderr is a terminal).")
+    public var progress: Bool?
+
+    @Option(name: .customLong("report"), help: ArgumentHelp("Write a self-contained HTML triage report of the dump to FILE.", valueName: "FILE.html"))
+    public var report: String?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write results to FILE.", valueName: "FILE"))
     public var output: String?
@@ -56,8 +68,6 @@ public struct KdsqlCommand: ParsableCommand {
 
     public init() {}
 
-    /// The SQL texts to run, in the documented order: every -c, the
-    /// positional SQL, every -f file, then every -q query.
     public var hasStatements: Bool { !commands.isEmpty || sql != nil || !files.isEmpty || !queries.isEmpty }
 }
 

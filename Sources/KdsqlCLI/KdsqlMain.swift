@@ -5,13 +5,22 @@ import ArgumentParser
 /// failure into one `kdsql: ...` line on stderr and the documented exit
 /// status (0 success, 1 SQL error, 2 bad dump or bad arguments).
 public enum KdsqlMain {
-    /// `main.swift` calls this; the lead passes the real `SessionOpener`.
-    public static func run(opener: SessionOpener = .standard) -> Never {
-        exit(status(arguments: Array(CommandLine.arguments.dropFirst()), opener: opener))
+    /// `main.swift` calls this.
+    public static func run() -> Never {
+        exit(status(arguments: Array(CommandLine.arguments.dropFirst())))
     }
 
-    public static func status(arguments: [String], opener: SessionOpener) -> Int32 {
+    public static func status(arguments: [String]) -> Int32 {
         do {
+            // `kdsql help [SUBCOMMAND]`, unless a dump file is called `help`.
+            if arguments.first == "help", !FileText.exists("help") {
+                return try help(Array(arguments.dropFirst()))
+            }
+            // ArgumentParser reads `--cache-mb -5` as a missing value followed by a flag.
+            if let i = arguments.firstIndex(of: "--cache-mb"), i + 1 < arguments.count,
+               arguments[i + 1].hasPrefix("-"), Int(arguments[i + 1]) != nil {
+                throw CLIError.badCacheSize(arguments[i + 1])
+            }
             // `queries` must not be taken for a DUMP: a root command with
             // positional arguments does not dispatch to its subcommands.
             if arguments.first == "queries" {
@@ -26,7 +35,7 @@ public enum KdsqlMain {
                 if command.tableReference {
                     // Generated from the definitions in Grammar/, so the README cannot drift.
                     let out = OutputWriter.standardOutput()
-                    out.write(try tableReferenceMarkdown())
+                    out.write(try DumpOpener.tableReference())
                     out.flush()
                     return 0
                 }
@@ -36,7 +45,7 @@ public enum KdsqlMain {
                     list.queriesDir = command.queriesDir
                     return try listQueries(list)
                 }
-                return try Invocation(command: command, opener: opener).run()
+                return try Invocation(command: command, arguments: arguments).run()
             case let command as QueriesCommand:
                 return try listQueries(command)
             default:
@@ -71,6 +80,21 @@ public enum KdsqlMain {
         let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
         writeStandardError("kdsql: \(firstLine.trimmed); see kdsql --help")
         return 2
+    }
+
+    /// `kdsql help`, `kdsql help queries`.
+    static func help(_ rest: [String]) throws(CLIError) -> Int32 {
+        let text: String
+        switch rest.first {
+        case nil: text = KdsqlCommand.helpMessage()
+        case "queries": text = KdsqlCommand.helpMessage(for: QueriesCommand.self)
+        case "help": text = "USAGE: kdsql help [SUBCOMMAND]\n\nShows the help of kdsql or of SUBCOMMAND (queries)."
+        case let other?: throw .usage("no subcommand named '\(other)': kdsql help [queries]")
+        }
+        let out = OutputWriter.standardOutput()
+        out.write(text + "\n")
+        out.flush()
+        return 0
     }
 
     static func listQueries(_ command: QueriesCommand) throws(CLIError) -> Int32 {

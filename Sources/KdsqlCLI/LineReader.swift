@@ -3,11 +3,20 @@
 /// Where the shell gets its lines: libedit at a terminal, plain stdin from a
 /// pipe, or the lines of a `.read` file.
 public protocol LineReader {
-    /// The next line without its newline, or nil at end of input.
+    /// The next line without its newline, `.interrupted` when Ctrl-C was
+    /// pressed while it was typed, or `.end` at end of input.
     /// `prompt` is shown only by readers that talk to a person.
-    mutating func readLine(prompt: String) -> String?
+    mutating func readLine(prompt: String) -> LineInput
     /// Remembers a complete entry (a statement or a dot command) for history.
     mutating func remember(_ entry: String)
+}
+
+/// What a reader got.
+public enum LineInput: Equatable, Sendable {
+    case line(String)
+    /// Ctrl-C at the prompt: the shell drops what was typed so far.
+    case interrupted
+    case end
 }
 
 /// Reads stdin (or any FILE*) without prompts, as sqlite3 does when piped.
@@ -16,16 +25,16 @@ public struct StreamLineReader: LineReader {
 
     public init(stream: UnsafeMutablePointer<FILE> = stdin) { self.stream = stream }
 
-    public mutating func readLine(prompt: String) -> String? {
+    public mutating func readLine(prompt: String) -> LineInput {
         var line: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(line) }
         let n = getline(&line, &capacity, stream)
-        guard n >= 0, let line else { return nil }
+        guard n >= 0, let line else { return .end }
         var bytes = UnsafeRawBufferPointer(start: line, count: n)
         if bytes.last == UInt8(ascii: "\n") { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
         if bytes.last == UInt8(ascii: "\r") { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
-        return String(decoding: bytes, as: UTF8.self)
+        return .line(String(decoding: bytes, as: UTF8.self))
     }
 
     public mutating func remember(_ entry: String) {}
@@ -42,12 +51,12 @@ public struct TextLineReader: LineReader {
         if lines.last == "" { lines.removeLast() }
     }
 
-    public mutating func readLine(prompt: String) -> String? {
-        guard next < lines.count else { return nil }
+    public mutating func readLine(prompt: String) -> LineInput {
+        guard next < lines.count else { return .end }
         defer { next += 1 }
         var line = lines[next]
         if line.last == "\r" { line = line.dropLast() }
-        return String(line)
+        return .line(String(line))
     }
 
     public mutating func remember(_ entry: String) {}

@@ -28,4 +28,10 @@ struct RunTimer {
         let fraction = String(millis % 1000)
         return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
+
+    /// One decimal without Foundation's String(format:).
+    static func fixed1(_ value: Double) -> String {
+        let tenths = Int((max(0, value) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
 }

@@ -1,3 +1,5 @@
+import KdsqlSQL
+
 /// The crash-style banner the shell (and `--sample` runs) print on start,
 /// from the first row of `SELECT * FROM sys`:
 ///
@@ -10,17 +12,17 @@
 /// A dump without a `sys` table gets no banner, and a missing or NULL
 /// column just leaves its line out.
 public enum SysSummary {
-    public static func lines(for connection: any QueryConnection) -> [String] {
-        guard let result = try? SingleValue.table("SELECT * FROM sys", on: connection.handle),
-              let row = result.rows.first else { return [] }
-        var values: [String: CellValue] = [:]
-        for (name, value) in zip(result.columns, row) where value != .null { values[name] = value }
+    public static func lines(for database: KdsqlDatabase) -> [String] {
+        guard let statement = try? database.prepare("SELECT * FROM sys"),
+              let row = try? statement.rows().first else { return [] }
+        var values: [String: SQLValue] = [:]
+        for (name, value) in zip(statement.columnNames, row) where !value.isNull { values[name] = value }
         return lines(values)
     }
 
-    static func lines(_ values: [String: CellValue]) -> [String] {
+    static func lines(_ values: [String: SQLValue]) -> [String] {
         var out: [(String, String)] = []
-        func text(_ key: String) -> String? { values[key].map { $0.text(null: "") } }
+        func text(_ key: String) -> String? { values[key].map { ValueText.plain($0, null: "") } }
         func add(_ label: String, _ value: String?) { if let value, !value.isEmpty { out.append((label, value)) } }
 
         add("KERNEL", text("kernel"))
@@ -47,12 +49,12 @@ public enum SysSummary {
         return out.map { String(repeating: " ", count: max(0, 12 - $0.0.count)) + $0.0 + ": " + $0.1 }
     }
 
-    static func twoDecimals(_ value: CellValue) -> String {
+    static func twoDecimals(_ value: SQLValue) -> String {
         let number: Double
         switch value {
         case let .real(v): number = v
         case let .integer(v): number = Double(v)
-        default: return value.text(null: "")
+        default: return ValueText.plain(value, null: "")
         }
         let hundredths = Int((number * 100).rounded())
         let fraction = String(hundredths % 100)

@@ -1,14 +1,18 @@
+import KdsqlSQL
+
 /// An aligned table for people: a header, a dashed separator, then rows.
 ///
 /// Column widths come from the header and the first `sampleSize` rows, which
 /// are held back until then; later rows stream with those widths (a longer
 /// value just pushes its line wider). A column whose sampled values are all
-/// numbers is right-aligned, header included. NULL shows as `NULL`; control
+/// numbers is right-aligned, header included. Address columns show
+/// `0x...`. NULL shows as `NULL`; control
 /// characters are shown escaped so a stray newline cannot break the grid.
 public struct TableFormatter: RowFormatter {
     public var headers: Bool
     public var sampleSize: Int
     private var columns: [String] = []
+    private var addresses: [Bool] = []
     private var held: [[Cell]] = []
     private var numeric: [Bool] = []
     private var widths: [Int] = []
@@ -28,14 +32,17 @@ public struct TableFormatter: RowFormatter {
         self.sampleSize = sampleSize
     }
 
-    public mutating func begin(columns: [String], into out: OutputWriter) {
-        self.columns = columns
+    public mutating func begin(columns: [ResultColumn], into out: OutputWriter) {
+        self.columns = columns.map(\.name)
+        addresses = columns.map(\.isAddress)
         held = []
         laidOut = false
     }
 
-    public mutating func row(_ values: [CellValue], into out: OutputWriter) {
-        let cells = values.map(Self.cell)
+    public mutating func row(_ values: [SQLValue], into out: OutputWriter) {
+        var cells: [Cell] = []
+        cells.reserveCapacity(values.count)
+        for (i, value) in values.enumerated() { cells.append(Self.cell(value, address: i < addresses.count && addresses[i])) }
         if laidOut {
             write(cells, into: out)
             return
@@ -90,9 +97,9 @@ public struct TableFormatter: RowFormatter {
         out.write(byte: UInt8(ascii: "\n"))
     }
 
-    private static func cell(_ value: CellValue) -> Cell {
-        let text = escaped(value.text(null: "NULL"))
-        return Cell(text: text, width: displayWidth(text), isNumber: value.isNumber, isNull: value == .null)
+    private static func cell(_ value: SQLValue, address: Bool) -> Cell {
+        let text = escaped(ValueText.display(value, address: address, null: "NULL"))
+        return Cell(text: text, width: displayWidth(text), isNumber: ValueText.isNumber(value), isNull: value.isNull)
     }
 
     /// Characters as a terminal shows them: one column per grapheme, except

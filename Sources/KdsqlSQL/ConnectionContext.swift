@@ -16,9 +16,9 @@ public final class ConnectionContext {
 
     public var options: Options
     /// The opened kernel, if any; tables that need one say so when queried.
-    public let kernel: Kernel?
+    public private(set) var kernel: Kernel?
     /// The kernel's walkers, shared by every table of the connection.
-    public let session: KernelSession?
+    public private(set) var session: KernelSession?
     /// Set from `kernel`, or directly (tests give synthetic sources).
     public var dump: (any DumpFile)?
     public var symbols: (any SymbolTable)?
@@ -74,6 +74,20 @@ public final class ConnectionContext {
         dump = kernel?.dump
         symbols = kernel?.symbols
         vmcoreinfo = kernel?.vmcoreinfo
+    }
+
+    /// Makes `kernel` the dump every table and function reads from now on
+    /// (`kdsql_open()` in the loadable extension). Walkers set up for the
+    /// previous kernel are dropped; statements already running keep theirs.
+    public func attach(_ kernel: Kernel) {
+        self.kernel = kernel
+        session = KernelSession(kernel: kernel)
+        dump = kernel.dump
+        symbols = kernel.symbols
+        vmcoreinfo = kernel.vmcoreinfo
+        types = nil
+        resetStatistics()
+        _ = drainWarnings()
     }
 
     /// The opened kernel, or an error naming who needed it.

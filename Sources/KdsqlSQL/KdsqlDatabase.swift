@@ -13,6 +13,8 @@ public final class KdsqlDatabase {
     /// Definitions of the registered tables (for `.schema` and the reference).
     public let definitions: DefinitionSet
     public let functions: [ScalarFunction]
+    /// The progress handler SQLite calls (`setProgressHandler`), kept alive here.
+    var progressBox: ProgressBox?
 
     /// - Parameters:
     ///   - extraDefinitions: `.kdt` definitions beyond the built-in ones (tests, user tables).
@@ -115,13 +117,20 @@ enum APIBootstrap {
 }
 
 /// Entry point for a loadable-extension build: records the api table and
-/// registers every table and function on `db` with a context of its own.
+/// registers every table and function on `db` with a context of its own,
+/// plus `kdsql_open()`. With `KDSQL_DUMP` in the environment (and optionally
+/// `KDSQL_SYSTEM_MAP`, `KDSQL_VMLINUX`) that dump is opened at load time,
+/// which is how a client that only loads extensions (Datasette) serves one.
 public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                _ api: UnsafePointer<sqlite3_api_routines>?) -> Int32 {
     guard let db, let api else { return SQLITE_ERROR }
     if sqliteAPI == nil { sqliteAPI = api }
     let context = ConnectionContext()
     do {
+        if let dump = ExtensionEnvironment.value("KDSQL_DUMP") {
+            context.attach(try OpenFunction.open(dump: dump, systemMap: ExtensionEnvironment.value("KDSQL_SYSTEM_MAP"),
+                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX"), via: "KDSQL_DUMP"))
+        }
         let definitions = try DefinitionSet.builtin()
         for table in Registration.tables {
             if let definition = definitions[table.name], let mismatch = table.mismatch(definition) { throw mismatch }
@@ -130,7 +139,7 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
                 throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")
             }
         }
-        for f in Registration.functions where FunctionBridge.register(f, context: context, on: db) != SQLITE_OK {
+        for f in Registration.functions + [OpenFunction.function] where FunctionBridge.register(f, context: context, on: db) != SQLITE_OK {
             throw SQLError(code: SQLITE_ERROR, message: "cannot register function \(f.name)")
         }
         return SQLITE_OK

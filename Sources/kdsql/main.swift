@@ -1,3 +1,3 @@
 import KdsqlCLI
 
-KdsqlMain.run(opener: .dump)
+KdsqlMain.run()

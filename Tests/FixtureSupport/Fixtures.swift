@@ -64,6 +64,25 @@ public enum Fixtures {
     public static let sysrq = "linux-6.1-cloud-amd64"
     public static let oops = "linux-6.1-cloud-amd64-oops"
 
+    public static let views = "linux-6.1-cloud-amd64-views"
+    public static let sysrq612 = "linux-6.12-cloud-amd64"
+    public static let oops612 = "linux-6.12-cloud-amd64-oops"
+
+    /// One dump of every fixture set: (set, file); the sample's set is "sample".
+    public static let everySet: [(set: String, file: String)] = [
+        ("sample", sampleDump),
+        (sysrq, "vmcore-mdf-d31-zlib.kdump"),
+        (oops, "vmcore-mdf-d31-zlib.kdump"),
+        (views, "vmcore-mdf-d31-zlib.kdump"),
+        (sysrq612, "vmcore-mdf-d23-zlib.kdump"),
+        (oops612, "vmcore-mdf-d23-zlib.kdump"),
+    ]
+
+    /// Path of a dump named in `everySet` (the sample is not searched for).
+    public static func dumpPath(_ set: String, _ file: String) throws -> String {
+        set == "sample" ? sampleDirectory + "/" + file : try path(set, file)
+    }
+
     /// Every dump file in the sysrq fixture set, as its README lists them.
     public static let sysrqDumps = [
         "vmcore-mdf-d31.elf",

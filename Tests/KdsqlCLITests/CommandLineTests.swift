@@ -109,11 +109,87 @@ struct CommandLineTests {
     /// `kdsql --sample` alone is the README's demo: the sys header, then the
     /// seed question answered from the bundled dump (41 bash, its truth + the crasher).
     @Test func sampleAloneRunsTheSeedInvestigation() throws {
-        let result = try KdsqlBinary.run(["--sample"])
+        let result = try KdsqlBinary.run(["--sample", "--format", "table"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("NODENAME: kdsql-fixture"))
         let lines = result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.suffix(3) == ["bash_tasks", "----------", "41"])
+    }
+
+    /// Piped, `--sample` writes CSV like any dump, and no banner.
+    @Test func samplePipedUsesTheSameDefaultsAsADump() throws {
+        let result = try KdsqlBinary.run(["--sample"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "bash_tasks\n41\n")
+    }
+
+    @Test func commandsFilesAndQueriesRunInTheOrderGiven() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "-- name: answer\n-- description: the answer\nSELECT 42 AS answer;\n".write(toFile: dir + "/answer.sql", atomically: true, encoding: .utf8)
+        try "SELECT 'file' AS f;\n".write(toFile: dir + "/f.sql", atomically: true, encoding: .utf8)
+        let result = try KdsqlBinary.run(["--queries-dir", dir, dump, "-q", "answer", "-c", "SELECT 1 AS c", "-f", dir + "/f.sql",
+                                          "--command=SELECT 2 AS d"])
+        #expect(result.stdout == "answer\n42\nc\n1\nf\nfile\nd\n2\n")
+    }
+
+    @Test func aFileMayHoldDotCommands() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ".mode jsonl\nSELECT 1 AS a;\n.headers off\n.mode csv\nSELECT 2 AS b;\n".write(toFile: dir + "/s.sql", atomically: true, encoding: .utf8)
+        let result = try KdsqlBinary.run([dump, "-f", dir + "/s.sql"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "{\"a\":1}\n2\n")
+    }
+
+    @Test func helpWithASubcommandShowsItsHelp() throws {
+        let result = try KdsqlBinary.run(["help", "queries"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: kdsql queries"))
+        #expect(try KdsqlBinary.run(["help"]).stdout.contains("USAGE: kdsql"))
+    }
+
+    @Test func aNegativeCacheSizeSaysWhatIsExpected() throws {
+        for args in [["--cache-mb", "-5"], ["--cache-mb=-5"], ["--cache-mb", "0"]] {
+            let result = try KdsqlBinary.run(args + [dump, "SELECT 1"])
+            #expect(result.status == 2)
+            #expect(result.stderr.hasPrefix("kdsql: --cache-mb needs a positive number of MiB"), "\(args)")
+        }
+    }
+
+    @Test func anUnreadableSystemMapIsNamedInTheError() throws {
+        let result = try KdsqlBinary.run([dump, "-m", "/nonexistent/System.map", "SELECT 1"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "kdsql: cannot use System.map /nonexistent/System.map: No such file or directory\n")
+    }
+
+    @Test func aSystemMapOfAnotherBuildIsNamedInTheError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "ffffffff81000000 T _text\nffffffff81000010 T startup_64\n".write(toFile: dir + "/System.map", atomically: true, encoding: .utf8)
+        let result = try KdsqlBinary.run([dump, "-m", dir + "/System.map", "SELECT 1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("kdsql: cannot use System.map \(dir)/System.map: "), "\(result.stderr)")
+    }
+
+    @Test func btTakesAPidAsAParameter() throws {
+        let pid = try #require(try KdsqlBinary.run([dump, "-c", "SELECT pid FROM tasks WHERE comm = 'init'"]).stdout
+            .split(separator: "\n").last.map(String.init))
+        let result = try KdsqlBinary.run([dump, "-q", "bt", "--param", "pid=\(pid)", "--format", "csv"])
+        let direct = try KdsqlBinary.run([dump, "-c", "SELECT count(*) FROM stack_frames WHERE pid = \(pid)"])
+        #expect(result.status == 0)
+        #expect(direct.stdout == "count(*)\n\(result.stdout.split(separator: "\n").count - 1)\n")
+    }
+
+    @Test func aSavedQueryParameterWithoutValueOrDefaultIsAnError() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "-- name: one\n-- description: one task\n-- param: pid INTEGER\nSELECT :pid AS p;\n".write(toFile: dir + "/one.sql", atomically: true, encoding: .utf8)
+        let missing = try KdsqlBinary.run(["--queries-dir", dir, dump, "-q", "one"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("kdsql: saved query 'one' needs parameter :pid"))
+        let given = try KdsqlBinary.run(["--queries-dir", dir, dump, "-q", "one", "--param", "pid=0x10"])
+        #expect(given.stdout == "p\n16\n")
     }
 
     @Test func sampleTakesTheSQLInsteadOfADump() throws {
@@ -147,5 +223,17 @@ struct CommandLineTests {
         for table in ["sys", "tasks", "log", "panic", "taint", "symbols", "vmcoreinfo"] {
             #expect(result.stdout.contains("### \(table)\n"), "\(table)")
         }
+    }
+
+    /// `--progress` shows the line even when stderr is not a terminal, and
+    /// erases it (`\r` + clear to end of line) before the result.
+    @Test func progressShowsALineOnStderrWhenAsked() throws {
+        let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT count(*) AS n FROM c"
+        let shown = try KdsqlBinary.run([dump, "--progress", sql])
+        #expect(shown.stdout == "n\n6000000\n")
+        #expect(shown.stderr.contains("rows visited"))
+        #expect(shown.stderr.hasSuffix("\r\u{1b}[K"))
+        let quiet = try KdsqlBinary.run([dump, "--no-progress", "SELECT 1 AS n"])
+        #expect(quiet.stderr == "")
     }
 }

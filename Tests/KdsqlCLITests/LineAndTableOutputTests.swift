@@ -34,7 +34,7 @@ struct LineAndTableOutputTests {
     @Test func tableRowsAfterTheSampleStreamWithTheSampledWidths() {
         let capture = try! Capture()
         var table = TableFormatter(headers: true, sampleSize: 2)
-        table.begin(columns: ["n", "s"], into: capture.writer)
+        table.begin(columns: [ResultColumn(name: "n"), ResultColumn(name: "s")], into: capture.writer)
         table.row([.integer(1), .text("a")], into: capture.writer)
         table.row([.integer(22), .text("bb")], into: capture.writer)
         // The sample is full: the header and first rows are out before the end.

@@ -98,4 +98,103 @@ struct ShellProcessTests {
         let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
         #expect(result.stdout == "interrupted 0\n", "\(result.stderr)")
     }
+
+    /// Ctrl-C while a statement is half typed drops it (it never runs) and
+    /// the shell goes on; the banner ends with the `.help` hint.
+    @Test func controlCAtThePromptClearsTheLineAndTheShellGoesOn() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = Self.onATerminal + """
+            hint = b'Enter ".help" for usage hints.' in seen
+            os.write(fd, b"SELECT 'half' AS h\\r")
+            ok = ok and wait_for(b"...> ")
+            os.write(fd, b"\\x03")
+            time.sleep(0.3)
+            os.write(fd, b"SELECT 'after' AS x;\\r")
+            ok = ok and wait_for(b"after\\r\\n")
+            os.write(fd, b".quit\\r")
+            if not ok: os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            ran_half = b"-\\r\\nhalf" in seen
+            print("cleared" if ok and hint and not ran_half else "wrong: %r" % seen[-300:], os.waitstatus_to_exitcode(status))
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
+        #expect(result.stdout == "cleared 0\n", "\(result.stderr)")
+    }
+
+    /// Tab completes dot commands at the start of a line and table names in SQL.
+    @Test func tabCompletesDotCommandsAndTables() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = Self.onATerminal + """
+            os.write(fd, b".sho\\t\\r")
+            ok = ok and wait_for(b"parameters: none")
+            os.write(fd, b"SELECT count(*) AS n FROM kdsql_sta\\t;\\r")
+            ok = ok and wait_for(b"kdsql_stats ;") and wait_for(b"\\r\\nn\\r\\n")
+            os.write(fd, b".quit\\r")
+            if not ok: os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            print("completed" if ok else "not completed: %r" % seen[-300:], os.waitstatus_to_exitcode(status))
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
+        #expect(result.stdout == "completed 0\n", "\(result.stderr)")
+    }
+
+    /// A statement typed over several lines is one history entry with its
+    /// newlines (libedit writes them as \\012), so a `--` comment stays on its line.
+    @Test func historyKeepsMultiLineStatementsIntact() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = Self.onATerminal + """
+            os.write(fd, b"SELECT 1 AS a -- one\\r")
+            ok = ok and wait_for(b"...> ")
+            os.write(fd, b", 2 AS b;\\r")
+            ok = ok and wait_for(b"1  2")
+            os.write(fd, b".quit\\r")
+            if not ok: os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            print("ran" if ok else "stuck: %r" % seen[-300:], os.waitstatus_to_exitcode(status))
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
+        #expect(result.stdout == "ran 0\n", "\(result.stderr)")
+        let history = try String(contentsOfFile: home + "/state/kdsql/history", encoding: .utf8)
+        #expect(history.contains("SELECT\\0401\\040AS\\040a\\040--\\040one\\012,\\0402\\040AS\\040b;"))
+    }
+
+    /// `.exit N` ends the shell with status N; `.once` sends one result to a
+    /// file (in the terminal's format, a table) and the next goes to the screen.
+    @Test func exitWithAStatusAndOnceAtATerminal() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = Self.onATerminal + """
+            os.write(fd, b".once '" + sys.argv[3].encode() + b"/one result.csv'\\r")
+            os.write(fd, b"SELECT 5 AS five;\\r")
+            os.write(fd, b"SELECT 6 AS six;\\r")
+            ok = ok and wait_for(b"six")
+            os.write(fd, b".exit 3\\r")
+            if not ok: os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            print("exited" if ok else "stuck: %r" % seen[-300:], os.waitstatus_to_exitcode(status))
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
+        #expect(result.stdout == "exited 3\n", "\(result.stderr)")
+        #expect(try String(contentsOfFile: home + "/one result.csv", encoding: .utf8) == "five\n----\n   5\n")
+    }
+
+    /// A statement running over a second shows the progress line on a
+    /// terminal's stderr, erased when the result comes.
+    @Test func aLongStatementShowsAProgressLineOnATerminal() throws {
+        let home = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = Self.onATerminal + """
+            os.write(fd, b"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT count(*) AS n FROM c;\\r")
+            ok = ok and wait_for(b"rows visited", 20) and wait_for(b"6000000", 30)
+            os.write(fd, b".quit\\r")
+            if not ok: os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            print("progress" if ok else "none: %r" % seen[-300:], os.waitstatus_to_exitcode(status))
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, KdsqlBinary.path, dump, home])
+        #expect(result.stdout == "progress 0\n", "\(result.stderr)")
+    }
 }

@@ -1,18 +1,19 @@
+import KdsqlSQL
 import Testing
 @testable import KdsqlCLI
 
 @Suite("sys summary banner")
 struct SysSummaryTests {
     @Test func theBannerHasCrashStyleRightAlignedLabels() throws {
-        let connection = try MemoryConnection()
-        try StatementRunner(db: connection.handle).run(ShippedQueriesTests.contractSchema + """
-            INSERT INTO sys (kernel, dumpfile, cpus, date, uptime, load_average_1, load_average_5, load_average_15,
-                             tasks, nodename, release, version, machine, memory_bytes, panic, panic_pid, panic_comm,
-                             panic_task, panic_cpu)
-            VALUES ('vmlinux', 'vmcore', 2, 'Sat Nov 28 12:00:00 UTC 2026', '00:01:02', 0.5, 0.25, 1, 98, 'guest',
-                    '6.1.0', '#1 SMP', 'x86_64', 2147483648, 'sysrq triggered crash', 321, 'bash', -131391477645312, 1);
-            """, format: .csv, headers: false, into: try Capture().writer)
-        #expect(SysSummary.lines(for: connection) == [
+        #expect(SysSummary.lines([
+            "kernel": .text("vmlinux"), "dumpfile": .text("vmcore"), "cpus": .integer(2),
+            "date": .text("Sat Nov 28 12:00:00 UTC 2026"), "uptime": .text("00:01:02"),
+            "load_average_1": .real(0.5), "load_average_5": .real(0.25), "load_average_15": .integer(1),
+            "tasks": .integer(98), "nodename": .text("guest"), "release": .text("6.1.0"), "version": .text("#1 SMP"),
+            "machine": .text("x86_64"), "memory_bytes": .integer(2147483648), "panic": .text("sysrq triggered crash"),
+            "panic_pid": .integer(321), "panic_comm": .text("bash"), "panic_task": .integer(-131391477645312),
+            "panic_cpu": .integer(1),
+        ]) == [
             "      KERNEL: vmlinux",
             "    DUMPFILE: vmcore",
             "        CPUS: 2",
@@ -33,8 +34,19 @@ struct SysSummaryTests {
         ])
     }
 
-    @Test func withoutASysTableThereIsNoBanner() throws {
-        #expect(SysSummary.lines(for: try MemoryConnection()).isEmpty)
+    /// The saved query `sys` prints the same block as the banner, from SQL alone.
+    @Test func theSavedSysQueryPrintsTheBannersLines() throws {
+        let database = try sampleDatabase()
+        let query = try #require(QueryLibrary.builtIn()["sys"])
+        let capture = try Capture()
+        var executor = StatementExecutor(database: database, settings: OutputSettings(format: .table))
+        executor.plainText = query.plainText
+        try executor.run(query.sql, into: capture.writer)
+        #expect(capture.text() == SysSummary.lines(for: database).map { $0 + "\n" }.joined())
+    }
+
+    @Test func withoutADumpThereIsNoBanner() throws {
+        #expect(SysSummary.lines(for: try KdsqlDatabase()).isEmpty)
     }
 
     @Test func memoryUsesTheLargestBinaryUnit() {

@@ -1,16 +1,20 @@
 import Foundation
 import FixtureSupport
+import KdsqlSQL
 @testable import KdsqlCLI
 
-/// Runs SQL on a fresh in-memory connection and returns what the formatter wrote.
-func render(_ sql: String, format: OutputFormat, headers: Bool = true, setup: String = "") throws -> String {
-    let connection = try MemoryConnection()
-    if !setup.isEmpty {
-        try StatementRunner(db: connection.handle).run(setup, format: .csv, headers: false, into: Capture().writer)
-    }
+/// Runs SQL on a fresh connection without a dump and returns what the formatter wrote.
+func render(_ sql: String, format: OutputFormat, headers: Bool = true, hex: Bool = false,
+            on database: KdsqlDatabase? = nil) throws -> String {
     let capture = try Capture()
-    try StatementRunner(db: connection.handle).run(sql, format: format, headers: headers, into: capture.writer)
+    try StatementExecutor(database: try database ?? KdsqlDatabase(), settings: OutputSettings(format: format, headers: headers, hex: hex))
+        .run(sql, into: capture.writer)
     return capture.text()
+}
+
+/// The sample dump opened as the CLI opens it.
+func sampleDatabase() throws -> KdsqlDatabase {
+    try DumpOpener.open(OpenRequest(dumpPath: KdsqlBinary.anyDump))
 }
 
 /// An OutputWriter over a temporary file, read back as text.

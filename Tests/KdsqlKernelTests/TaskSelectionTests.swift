@@ -82,3 +82,12 @@ import KdsqlMemory
         #expect(try Self.all(session, TaskSelection(task: initTask + 8)).isEmpty)
     }
 }
+
+extension TaskSelectionTests {
+    /// tasks.tgid of the idle tasks is 0, so `WHERE tgid = 0` must find them.
+    @Test func processZeroIsTheIdleTasks() throws {
+        let session = try Self.open()
+        let idle = try session.tasks().idleTasks().map(\.task)
+        #expect(try Self.all(session, TaskSelection(process: 0)) == idle)
+    }
+}

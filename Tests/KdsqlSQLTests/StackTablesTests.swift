@@ -114,8 +114,12 @@ import KdsqlSQL
 
     @Test func btShowsThePanicChainDownToTheSyscallEntry() throws {
         let db = try StackTablesTests.database()
-        let rows = try db.query(try Self.sql("bt"))
-        let symbols = rows.compactMap { $0[2].string }
+        // bt's :pid defaults to the panic's pid (its header); bound here as kdsql binds it.
+        let bt = try db.prepare(try Self.sql("bt"))
+        let pid = try #require(try db.query("SELECT pid FROM panic").first?.first)
+        #expect(try bt.bind(["pid": pid]).isEmpty)
+        let rows = try bt.rows()
+        let symbols = rows.compactMap { $0[3].string }
         let i = try #require(symbols.firstIndex { $0.hasPrefix("sysrq_handle_crash+") })
         #expect(symbols[i + 1].hasPrefix("__handle_sysrq"))
         #expect(symbols.last?.hasPrefix("entry_SYSCALL_64_after_hwframe+") == true)

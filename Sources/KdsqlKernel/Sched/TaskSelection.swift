@@ -107,7 +107,9 @@ public struct TaskSelection {
         }
         if let thread { return only(try tasks.lookup(pid: thread)) }
         if let process {
-            guard process != 0, let leader = try session.pidIndex().task(pid: process),
+            // The idle tasks are the only thread group 0.
+            if process == 0 { return only(threads ? try tasks.idleTasks().map(\.task) : []) }
+            guard let leader = try session.pidIndex().task(pid: process),
                   try tasks.tgid(leader) == process else { return only([]) }
             return only(threads ? try tasks.threads(ofLeader: leader) : [leader])
         }

@@ -2,7 +2,7 @@
 
 /// SQLite's function table (what SQLITE_EXTENSION_INIT1/2 set up in C). Every
 /// call from this layer goes through it so the same code can run linked into
-/// kdsql or loaded as an extension (shared/notes/swift-c-interop.md).
+/// kdsql or loaded as an extension (docs/sqlite-from-swift.md).
 /// Written once, before any module is registered; read-only afterwards.
 /// (Unchecked exclusivity: it is read on every value of every row.)
 @exclusivity(unchecked) nonisolated(unsafe) var sqliteAPI: UnsafePointer<sqlite3_api_routines>?

@@ -1,21 +1,11 @@
-/// SQLite's complaint about one statement, with where in the text it points.
-public struct StatementError: Error, Equatable, Sendable {
-    /// sqlite3_errmsg, e.g. `near "FROM": syntax error`.
-    public var message: String
-    /// The whole text that was being run.
-    public var sql: String
-    /// Byte offset into `sql` that sqlite3_error_offset pointed at, if any.
-    public var offset: Int?
+import KdsqlSQL
 
-    public init(message: String, sql: String, offset: Int? = nil) {
-        self.message = message
-        self.sql = sql
-        self.offset = offset
-    }
-
-    /// Line and column (both from 1, column in characters) of `offset`.
+/// How an SQL error reads: one line for one-shot runs, sqlite3's caret
+/// picture in the shell.
+extension SQLError {
+    /// Line and column (both from 1, column in characters) of `offset` in `sql`.
     public var position: (line: Int, column: Int)? {
-        guard let offset else { return nil }
+        guard let offset, let sql else { return nil }
         let bytes = Array(sql.utf8)
         guard offset >= 0, offset <= bytes.count else { return nil }
         var line = 1
@@ -37,21 +27,14 @@ public struct StatementError: Error, Equatable, Sendable {
     /// For the shell: sqlite3's style, with the offending line and a caret under the spot.
     public var shellDescription: String {
         var text = "Error: \(message)"
-        guard let offset, let position else { return text }
+        guard let offset, let sql, let position else { return text }
         let bytes = Array(sql.utf8)
         var start = offset
         while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
         var end = offset
         while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
-        let line = String(decoding: bytes[start..<end], as: UTF8.self).replacingTabs()
+        let line = String(String(decoding: bytes[start..<end], as: UTF8.self).map { $0 == "\t" ? " " : $0 })
         text += "\n  \(line)\n  \(String(repeating: " ", count: position.column - 1))^--- error here"
         return text
-    }
-}
-
-extension String {
-    /// Tabs would misplace the caret; one space keeps columns honest.
-    fileprivate func replacingTabs() -> String {
-        String(self.map { $0 == "\t" ? " " : $0 })
     }
 }

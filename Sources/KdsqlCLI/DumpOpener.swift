@@ -1,0 +1,76 @@
+@preconcurrency import Glibc
+import KdsqlDebugInfo
+import KdsqlMemory
+import KdsqlSQL
+
+/// What `kdsql` asks for when it opens a dump.
+public struct OpenRequest: Equatable, Sendable {
+    public var dumpPath: String
+    public var systemMap: String?
+    public var vmlinux: String?
+    public var cacheMB: Int?
+    /// Unreadable memory is an error instead of NULL plus a warning.
+    public var strict: Bool
+
+    public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, cacheMB: Int? = nil, strict: Bool = false) {
+        self.dumpPath = dumpPath
+        self.systemMap = systemMap
+        self.vmlinux = vmlinux
+        self.cacheMB = cacheMB
+        self.strict = strict
+    }
+}
+
+/// Opens a dump through the kernel layers and registers every table on a
+/// fresh connection. Each failure names the file it is about: the dump,
+/// or the System.map / vmlinux given with it.
+public enum DumpOpener {
+    public static func open(_ request: OpenRequest) throws(CLIError) -> KdsqlDatabase {
+        if let map = request.systemMap { try checkReadable(map, what: "System.map") }
+        if let vmlinux = request.vmlinux { try checkReadable(vmlinux, what: "vmlinux") }
+        let kernel: Kernel
+        do {
+            var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux)
+            if let mb = request.cacheMB { options.cacheBytes = mb << 20 }
+            kernel = try Kernel.open(path: request.dumpPath, options: options)
+        } catch let error as DebugInfoError where request.systemMap != nil {
+            // With a System.map given, symbols come from it alone: a
+            // malformed map or one from another build is the map's fault.
+            throw .cannotUseFile(path: request.systemMap!, what: "System.map", reason: "\(error)")
+        } catch {
+            // Every layer's errors describe themselves in one line.
+            throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
+        }
+        do {
+            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: request.strict)))
+        } catch {
+            throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
+        }
+    }
+
+    static func checkReadable(_ path: String, what: String) throws(CLIError) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotUseFile(path: path, what: what, reason: SystemError.describe(errno)) }
+        close(fd)
+    }
+
+    /// The sample dump committed with the project (Tests/Fixtures/sample),
+    /// found from this source file's place in the checkout, or through
+    /// $KDSQL_SAMPLE for an installed binary.
+    public static func samplePath() -> String? {
+        if let env = Environment.value("KDSQL_SAMPLE") { return env }
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let path = parts.joined(separator: "/") + "/Tests/Fixtures/sample/vmcore"
+        return access(path, R_OK) == 0 ? path : nil
+    }
+
+    /// The Markdown table reference from the compiled-in definitions (no dump needed).
+    static func tableReference() throws(CLIError) -> String {
+        do {
+            return try KdsqlDatabase().tableReference
+        } catch {
+            throw .usage("cannot build the table reference: \(error)")
+        }
+    }
+}
