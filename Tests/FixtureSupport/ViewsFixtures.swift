@@ -1,17 +1,17 @@
 /// The fixture sets the kernel-view tables (memory, slab, signals, swap,
 /// IPC, devices, cgroups, namespaces, neighbours, locks, IRQs) run on.
 extension Fixtures {
-    /// The views workload on 6.1: the only set whose truth/ records those views.
-    public static let views = "linux-6.1-cloud-amd64-views"
+    /// The views workload on 6.1 (`views`) is the only set whose truth/
+    /// records those views; this is its dump.
     public static let viewsDump = "vmcore-mdf-d31-zlib.kdump"
 
     /// One dump per kernel generation present: the views set and the plain
     /// sysrq sets of 6.1 and 6.12. Tests that check invariants (every table
     /// answers, counts add up) run on all of them.
     public static let kernelDumps: [String] = [
-        "linux-6.1-cloud-amd64-views/vmcore-mdf-d31-zlib.kdump",
-        "linux-6.1-cloud-amd64/vmcore-mdf-d31-zlib.kdump",
-        "linux-6.12-cloud-amd64/vmcore-mdf-d23-zlib.kdump",
+        views + "/vmcore-mdf-d31-zlib.kdump",
+        sysrq + "/vmcore-mdf-d31-zlib.kdump",
+        sysrq612 + "/vmcore-mdf-d23-zlib.kdump",
     ]
 
     /// Path of a "set/file" entry of `kernelDumps`.
