@@ -1,6 +1,9 @@
 # Quick start:
 #   make demo   Debian -dev packages, build, `kdsql --sample` on the committed sample dump
 #   make test   packages, real crash-dump fixtures (generated once if missing), swift test
+# Also:
+#   make test-kernels   the whole kernel matrix (5.10, 6.1, 6.12, 7.3): generates the sets
+#                       that are missing (with drgn's stacks), then the per-generation tests
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
@@ -12,10 +15,21 @@ DEV_DEBS := libelf-dev zlib1g-dev libsqlite3-dev liblzo2-dev libsnappy-dev libzs
 DEV_DEBS += sqlite3 python3 python3-venv
 DATASETTE_VENV := $(HOME)/.cache/kdsql/datasette-venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-FIXTURE_SETS := linux-6.1-cloud-amd64 linux-6.1-cloud-amd64-oops
+# set:primary dump:kernel release, for every set `make test` needs (the shared ones)
+FIXTURE_SETS := linux-6.1-cloud-amd64:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-amd64 \
+                linux-6.1-cloud-amd64-oops:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-amd64 \
+                linux-6.12-cloud-amd64:vmcore-mdf-d23-zlib.kdump:6.12.117+deb12-cloud-amd64 \
+                linux-6.12-cloud-amd64-oops:vmcore-mdf-d23-zlib.kdump:6.12.117+deb12-cloud-amd64
+# the matrix of `make test-kernels` (allGenerations in Tests/FixtureSupport/Fixtures.swift)
+MATRIX_SETS := linux-5.10-cloud-amd64:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-amd64 \
+               linux-5.10-cloud-amd64-oops:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-amd64 \
+               $(FIXTURE_SETS) \
+               linux-7.3-cloud-amd64:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64
+MATRIX_GENERATIONS := 5.10,6.1,6.12,7.3
 SHARED_FIXTURES := $(CURDIR)/../shared/fixtures
+CACHE_FIXTURES := $(HOME)/.cache/kdsql/fixtures
 
-.PHONY: demo test deps fixtures datasette
+.PHONY: demo test deps fixtures ensure-sets test-kernels datasette
 
 demo: deps
 	swift build
@@ -44,13 +58,39 @@ deps:
 	fi
 
 # The tests read $KDSQL_FIXTURES, then ../shared/fixtures, then ~/.cache/kdsql/fixtures
-# (Tests/FixtureSupport/Fixtures.swift).  When neither of the first two has every set,
-# make-dump builds them (installing its own packages); it reuses a complete cache in seconds.
+# (Tests/FixtureSupport/Fixtures.swift).  A set found in none of them is built by make-dump
+# (installing its own packages, downloading its kernel); a complete cache is reused in seconds,
+# and nothing is downloaded when ../shared/fixtures has every set.
 fixtures:
-	@for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)"; do
-	    [ -n "$$root" ] || continue
-	    complete=1
-	    for set in $(FIXTURE_SETS); do [ -f "$$root/$$set/vmcore-mdf-d31-zlib.kdump" ] || complete=0; done
-	    if [ $$complete = 1 ]; then echo "fixtures: $$root"; exit 0; fi
+	@$(MAKE) --no-print-directory ensure-sets SETS="$(FIXTURE_SETS)" ORACLE=
+
+# SETS: set:dump:release triples; ORACLE=--oracle also records drgn's stacks.
+ensure-sets:
+	@for entry in $(SETS); do
+	    IFS=: read -r set dump release <<<"$$entry"
+	    found=
+	    for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)" "$(CACHE_FIXTURES)"; do
+	        if [ -n "$$root" ] && [ -f "$$root/$$set/$$dump" ]; then found=$$root; break; fi
+	    done
+	    if [ -n "$$found" ]; then echo "fixtures: $$set in $$found"; continue; fi
+	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; esac
+	    Tests/Fixtures/make-dump --kernel "$$release" $(ORACLE) $$scenario
 	done
-	Tests/Fixtures/make-dump
+
+# Every kernel generation: the missing sets are generated (5.10 and 7.3 with drgn's stacks),
+# then the per-generation suites run on all four; a set still missing fails them.
+# drgn's stacks of sets made without them (the shared ones) go to ~/.cache/kdsql/oracle.
+test-kernels: deps
+	@$(MAKE) --no-print-directory ensure-sets SETS="$(MATRIX_SETS)" ORACLE=--oracle
+	@for entry in $(MATRIX_SETS); do
+	    IFS=: read -r set dump release <<<"$$entry"
+	    for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)" "$(CACHE_FIXTURES)"; do
+	        if [ -n "$$root" ] && [ -f "$$root/$$set/$$dump" ]; then
+	            [ -f "$$root/$$set/oracle/stacks.csv" ] || [ -f "$(HOME)/.cache/kdsql/oracle/$$set/stacks.csv" ] ||
+	                Tests/Fixtures/make-dump --kernel "$$release" --oracle-only "$$root/$$set"
+	            break
+	        fi
+	    done
+	done
+	swift build --build-tests
+	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) KDSQL_ORACLE=1 swift test --skip-build --filter Generation

@@ -34,8 +34,12 @@ public final class Kallsyms: SymbolTable {
         public var offsets: [Int32]
         public var relativeBase: UInt64
         public var absolutePercpu: Bool
+        /// 7.x (no kallsyms_relative_base): the address of kallsyms_offsets,
+        /// whose entries are then place-relative (see KallsymsLayout).
+        public var placeRelativeOffsets: UInt64?
         public init(numSyms: Int, names: [UInt8], tokenTable: [UInt8], tokenIndex: [UInt16],
-                    offsets: [Int32], relativeBase: UInt64, absolutePercpu: Bool = true) {
+                    offsets: [Int32], relativeBase: UInt64, absolutePercpu: Bool = true, placeRelativeOffsets: UInt64? = nil) {
+            self.placeRelativeOffsets = placeRelativeOffsets
             self.numSyms = numSyms
             self.names = names
             self.tokenTable = tokenTable
@@ -103,7 +107,9 @@ public final class Kallsyms: SymbolTable {
                     }
                     off += len
                     let raw = t.offsets[i]
-                    if t.absolutePercpu {
+                    if let table = t.placeRelativeOffsets {
+                        addresses[i] = table &+ UInt64(4 * i) &+ UInt64(bitPattern: Int64(raw))
+                    } else if t.absolutePercpu {
                         addresses[i] = raw >= 0 ? UInt64(raw) : t.relativeBase &- 1 &- UInt64(bitPattern: Int64(raw))
                     } else {
                         addresses[i] = t.relativeBase &+ UInt64(UInt32(bitPattern: raw))

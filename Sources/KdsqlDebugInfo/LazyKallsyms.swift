@@ -21,25 +21,35 @@ public final class LazyKallsyms: SymbolTable {
     let markersAddress: UInt64
     let seqsAddress: UInt64
     let offsetsAddress: UInt64
-    let relativeBase: UInt64
+    let encoding: KallsymsLayout.Encoding
     /// Token strings, expanded once (256 small arrays).
     let tokens: [[UInt8]]
     private var groupCache: [Int: [UInt8]] = [:]
     private var full: Kallsyms?
     private let fullDecoder: () throws -> Kallsyms
 
-    public init(read: @escaping Reader, count: Int, namesAddress: UInt64, tokenTableAddress: UInt64,
+    public convenience init(read: @escaping Reader, count: Int, namesAddress: UInt64, tokenTableAddress: UInt64,
                 tokenTable: [UInt8], tokenIndex: [UInt16], offsetsAddress: UInt64, relativeBase: UInt64,
+                fullDecoder: @escaping () throws -> Kallsyms) throws {
+        // 6.1.y/6.2 order: markers, seqs_of_names, token_table (see KallsymsLayout)
+        let seqs = tokenTableAddress &- UInt64((3 * count + 7) & ~7)
+        try self.init(read: read, count: count, namesAddress: namesAddress, markersAddress: seqs &- UInt64(((count + 255) / 256) * 4),
+                      seqsAddress: seqs, tokenTable: tokenTable, tokenIndex: tokenIndex, offsetsAddress: offsetsAddress,
+                      encoding: .absolutePercpu(relativeBase: relativeBase), fullDecoder: fullDecoder)
+    }
+
+    /// Tables at known places (KallsymsLayout): every layout with seqs_of_names.
+    public init(read: @escaping Reader, count: Int, namesAddress: UInt64, markersAddress: UInt64, seqsAddress: UInt64,
+                tokenTable: [UInt8], tokenIndex: [UInt16], offsetsAddress: UInt64, encoding: KallsymsLayout.Encoding,
                 fullDecoder: @escaping () throws -> Kallsyms) throws {
         self.read = read
         self.count = count
         self.namesAddress = namesAddress
         self.offsetsAddress = offsetsAddress
-        self.relativeBase = relativeBase
+        self.encoding = encoding
         self.fullDecoder = fullDecoder
-        let seqsSize = UInt64((3 * count + 7) & ~7)
-        seqsAddress = tokenTableAddress &- seqsSize
-        markersAddress = seqsAddress &- UInt64(((count + 255) / 256) * 4)
+        self.seqsAddress = seqsAddress
+        self.markersAddress = markersAddress
         var tokens: [[UInt8]] = []
         tokens.reserveCapacity(256)
         for i in 0..<256 {
@@ -130,8 +140,11 @@ public final class LazyKallsyms: SymbolTable {
     func address(index: Int) throws -> UInt64 {
         let b = try read(offsetsAddress + UInt64(index * 4), 4)
         let raw = Int32(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
-        // CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP), see Kallsyms.
-        return raw >= 0 ? UInt64(raw) : relativeBase &- 1 &- UInt64(bitPattern: Int64(raw))
+        switch encoding {
+        case .absolutePercpu(let rb): return raw >= 0 ? UInt64(raw) : rb &- 1 &- UInt64(bitPattern: Int64(raw))
+        case .relative(let rb): return rb &+ UInt64(UInt32(bitPattern: raw))
+        case .placeRelative: return offsetsAddress &+ UInt64(4 * index) &+ UInt64(bitPattern: Int64(raw))
+        }
     }
 
     /// Indexes of all symbols with this name.

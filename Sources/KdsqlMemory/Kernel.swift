@@ -26,7 +26,7 @@ public final class Kernel {
 
     public let dump: any DumpFile
     public let vmcoreinfo: VMCoreInfo
-    public let translator: X86_64Translator
+    public let translator: any AddressTranslator
     public let symbols: any SymbolTable
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
@@ -67,15 +67,7 @@ public final class Kernel {
         guard let physBaseNumber = info.number("phys_base") else {
             throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")
         }
-        let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
-        guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
-        let translator = X86_64Translator(
-            memory: dump,
-            physBase: UInt64(bitPattern: physBaseNumber),
-            kernelImageSize: UInt64(info.number("KERNEL_IMAGE_SIZE") ?? 1 << 30),
-            kernelRootVirtual: root,
-            fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
-        if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
+        let translator = try Self.makeTranslator(info, physBase: UInt64(bitPattern: physBaseNumber), memory: dump)
         self.translator = translator
 
         if let mapPath = options.systemMapPath {
@@ -84,15 +76,31 @@ public final class Kernel {
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
         } else {
-            self.symbols = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-            self.symbolSource = "kallsyms (from the dump)"
+            let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+            self.symbols = loaded.symbols
+            self.symbolSource = loaded.source
         }
-        // The direct map's base is randomized; the kernel keeps it in a variable.
-        if let pobSym = symbols.address(of: "page_offset_base"),
-           let pob = try? dump.readInteger(physical: try translator.translate(pobSym), as: UInt64.self),
-           pob >= 0xffff_8000_0000_0000 {
-            translator.pageOffsetBase = pob
+        translator.learn(symbols: symbols)
+    }
+
+    /// The translator for the dump's architecture. x86_64 is recognised by
+    /// what its VMCOREINFO writes (arch/x86/kernel/machine_kexec_64.c
+    /// arch_crash_save_vmcoreinfo: the top-level table as init_top_pgt,
+    /// KERNEL_IMAGE_SIZE, pgtable_l5_enabled).
+    static func makeTranslator(_ info: VMCoreInfo, physBase: UInt64, memory: PhysicalMemory) throws -> any AddressTranslator {
+        let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
+        guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
+        guard root >= X86_64Translator.startKernelMap else {
+            throw MemoryError.missing("the kernel's page table is at \(String(root, radix: 16)), outside x86_64's kernel map: kdsql reads x86_64 dumps only")
         }
+        let translator = X86_64Translator(
+            memory: memory,
+            physBase: physBase,
+            kernelImageSize: UInt64(info.number("KERNEL_IMAGE_SIZE") ?? 1 << 30),
+            kernelRootVirtual: root,
+            fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
+        if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
+        return translator
     }
 
     // MARK: Types
@@ -114,7 +122,7 @@ public final class Kernel {
     /// the dump (BTFCache), else read out of the dump and remembered.
     private func btfBytes(start: UInt64, count: Int) throws -> [UInt8] {
         let cache = BTFCache(buildID: vmcoreinfo.buildID, directory: btfCacheDirectory)
-        let page = min(4096, count)
+        let page = min(Int(pageSize), count)
         if let cached = cache.load(count: count),
            let head = try? read(start, count: page), head[...] == cached[0..<page],
            let tail = try? read(start + UInt64(count - page), count: page), tail[...] == cached[(count - page)...] {
@@ -142,8 +150,7 @@ public final class Kernel {
         var done = 0
         while done < buffer.count {
             let va = address &+ UInt64(done)
-            let inPage = Int(4096 - (va & 0xfff))
-            let n = min(inPage, buffer.count - done)
+            let n = min(translator.bytesToPageEnd(va), buffer.count - done)
             let pa = try translator.translate(va)
             try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
             done += n
@@ -158,7 +165,7 @@ public final class Kernel {
 
     @inline(__always)
     public func readInteger<T: FixedWidthInteger>(_ address: UInt64, as: T.Type = T.self) throws -> T {
-        if (address & 0xfff) + UInt64(MemoryLayout<T>.size) <= 4096 {
+        if (address & (pageSize - 1)) + UInt64(MemoryLayout<T>.size) <= pageSize {
             return try dump.readInteger(physical: try translator.translate(address), as: T.self)
         }
         var value = T.zero
@@ -179,7 +186,7 @@ public final class Kernel {
         var out: [UInt8] = []
         var va = address
         while out.count < maxLength {
-            let chunk = min(Int(4096 - (va & 0xfff)), maxLength - out.count)
+            let chunk = min(translator.bytesToPageEnd(va), maxLength - out.count)
             let bytes = try read(va, count: chunk)
             if let nul = bytes.firstIndex(of: 0) {
                 out.append(contentsOf: bytes[..<nul])
@@ -202,7 +209,7 @@ public final class Kernel {
         try bytes.withUnsafeMutableBytes { buffer in
             while done < count {
                 let va = address &+ UInt64(done)
-                let n = min(Int(4096 - (va & 0xfff)), count - done)
+                let n = min(translator.bytesToPageEnd(va), count - done)
                 let pa = try translator.translate(va, root: pgdPhysical)
                 try dump.read(physical: pa, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]))
                 done += n

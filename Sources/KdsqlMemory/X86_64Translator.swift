@@ -1,4 +1,5 @@
 import KdsqlDump
+import KdsqlDebugInfo
 
 /// x86_64 virtual-to-physical translation (arch/x86/include/asm/page_64_types.h,
 /// pgtable_64_types.h, Documentation/arch/x86/x86_64/mm.rst).
@@ -13,8 +14,12 @@ import KdsqlDump
 /// Everything else (vmalloc, vmemmap, modules, per-task user space) walks the
 /// 4- or 5-level page tables, honouring 1 GiB and 2 MiB pages; walked
 /// translations are memoised per 4 KiB page.
-public final class X86_64Translator {
+public final class X86_64Translator: AddressTranslator {
     public static let startKernelMap: UInt64 = 0xffff_ffff_8000_0000
+    /// x86_64 base pages are always 4 KiB; larger pages are 2 MiB and 1 GiB entries.
+    static let pageShift: UInt64 = 12
+    static let pageOffsetMask: UInt64 = (1 << pageShift) - 1
+    public var pageSize: UInt64 { 1 << X86_64Translator.pageShift }
     static let presentBit: UInt64 = 1
     static let pageSizeBit: UInt64 = 1 << 7
     /// Physical-address bits of an entry (bits 12..51), NX and software bits cleared.
@@ -49,10 +54,10 @@ public final class X86_64Translator {
         if let pob = pageOffsetBase, va >= pob, va - pob < directMapSize {
             return va - pob
         }
-        let page = va & ~0xfff
-        if let pa = walked[page] { return pa | (va & 0xfff) }
+        let page = va & ~X86_64Translator.pageOffsetMask
+        if let pa = walked[page] { return pa | (va & X86_64Translator.pageOffsetMask) }
         let pa = try walk(va, root: kernelRoot)
-        walked[page] = pa & ~0xfff
+        walked[page] = pa & ~X86_64Translator.pageOffsetMask
         return pa
     }
 
@@ -89,6 +94,28 @@ public final class X86_64Translator {
         e = try entry(e, (va >> 12) & 0x1ff)
         // A non-present PTE with PROT_NONE semantics is still not readable here.
         guard e & X86_64Translator.presentBit != 0 else { throw MemoryError.unmapped(virtualAddress: va, level: "PTE") }
-        return (e & X86_64Translator.addressMask) | (va & 0xfff)
+        return (e & X86_64Translator.addressMask) | (va & X86_64Translator.pageOffsetMask)
+    }
+
+    /// The direct map's base is randomized (CONFIG_RANDOMIZE_MEMORY); the
+    /// kernel keeps it in page_offset_base (arch/x86/mm/kaslr.c).
+    public func learn(symbols: any SymbolTable) {
+        guard let pobSym = symbols.address(of: "page_offset_base"),
+              let pob = try? memory.readInteger(physical: try translate(pobSym), as: UInt64.self),
+              pob >= 0xffff_8000_0000_0000 else { return }
+        pageOffsetBase = pob
+        // With KASLR the direct map is only as large as RAM plus
+        // CONFIG_RANDOMIZE_MEMORY_PHYSICAL_PADDING (10 TiB), not
+        // 1 << MAX_PHYSMEM_BITS, and the vmalloc and vmemmap regions follow
+        // it at random distances (arch/x86/mm/kaslr.c,
+        // kernel_randomize_memory()): a vmalloc address (a task's stack, a
+        // per-CPU chunk) can lie within 64 TiB of page_offset_base. The
+        // window ends at the next region the kernel placed above it.
+        for name in ["vmalloc_base", "vmemmap_base"] {
+            guard let sym = symbols.address(of: name),
+                  let base = try? memory.readInteger(physical: try translate(sym), as: UInt64.self),
+                  base > pob, base - pob < directMapSize else { continue }
+            directMapSize = base - pob
+        }
     }
 }

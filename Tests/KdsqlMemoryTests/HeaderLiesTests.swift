@@ -52,7 +52,7 @@ import KdsqlKernel
         #expect(kernel.dump.header.physBase == 0xfffffff89cc9ccd8)
         #expect(kernel.dump.header.release?.isEmpty ?? true)
         // ...and kdsql still reads the right machine.
-        #expect(kernel.translator.physBase == UInt64(bitPattern: kernel.vmcoreinfo.number("phys_base")!))
+        #expect(try #require(kernel.translator as? X86_64Translator).physBase == UInt64(bitPattern: kernel.vmcoreinfo.number("phys_base")!))
         let info = try SystemInfo(kernel: kernel)
         #expect(info.nodename == "kdsql-fixture")
         #expect(info.release == "6.1.0-56-cloud-amd64")

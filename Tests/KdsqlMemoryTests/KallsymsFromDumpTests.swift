@@ -71,7 +71,7 @@ import KdsqlDebugInfo
 
     @Test func directMapBaseIsReadFromTheKernel() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
-        let pob = try #require(kernel.translator.pageOffsetBase)
+        let pob = try #require((kernel.translator as? X86_64Translator)?.pageOffsetBase)
         // VMCOREINFO's mem_section pointer is a direct-map address.
         let memSection = try #require(kernel.vmcoreinfo.symbol("mem_section"))
         #expect(memSection >= pob)

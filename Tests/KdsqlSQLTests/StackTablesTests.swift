@@ -46,7 +46,8 @@ import KdsqlSQL
         let facts = try PanicFacts(Fixtures.sysrq)
         let pid = try facts.sleepingUserPid()
         let rows = try db.query("SELECT frame, function FROM stack_frames WHERE pid = \(pid) ORDER BY frame")
-        #expect(try Self.traces(db).tasksUnwound == 1)
+        let unwound = try Self.traces(db).tasksUnwound
+        #expect(unwound == 1, "unwound \(unwound)")
         // /proc/PID/stack's frames appear in order (the scheduler frames between them).
         let truth = facts.procStack(pid: pid).map(\.function)
         #expect(!truth.isEmpty)
@@ -58,7 +59,8 @@ import KdsqlSQL
     func panickingTasksFramesFromSysAreTheConsoleCallTrace(file: String) throws {
         let db = try Self.database(Fixtures.sysrq, file)
         let functions = try db.query("SELECT function FROM stack_frames WHERE task = (SELECT panic_task FROM sys) ORDER BY frame").compactMap { $0[0].string }
-        #expect(try Self.traces(db).tasksUnwound == 1)
+        let unwound = try Self.traces(db).tasksUnwound
+        #expect(unwound == 1, "unwound \(unwound)")
         // The reliable (non-"?") entries of the printed Call Trace, from sysrq_handle_crash out.
         var printed: [String] = []
         var inTrace = false

@@ -144,7 +144,7 @@ public final class ModuleSymbols {
         var out: [UInt8] = []
         var va = address
         while out.count < count {
-            let n = min(Int(4096 - (va & 0xfff)), count - out.count)
+            let n = min(kernel.translator.bytesToPageEnd(va), count - out.count)
             guard let chunk = try? kernel.read(va, count: n) else {
                 if out.isEmpty { throw MemoryError.unmapped(virtualAddress: va, level: "page for the module string table") }
                 break

@@ -28,6 +28,11 @@ public final class SocketHashTables {
     let udpHash: FieldRef, udpMask: FieldRef, hslotSize: Int, hslotHead: FieldRef
     // struct sock
     let nullsNode: FieldRef, node: FieldRef
+    /// Before 5.19 lhash2 chains plain hlists through
+    /// `inet_csk(sk)->icsk_listen_portaddr_node` (include/net/inet_connection_sock.h;
+    /// inet_hash2() in net/ipv4/inet_hashtables.c of 5.10), not sk_nulls_node:
+    /// the member exists exactly on those kernels.
+    let listenPortaddrNode: FieldRef?
     // per-namespace tables
     let netHashinfo: FieldRef?, netUdpTable: FieldRef?
 
@@ -53,6 +58,7 @@ public final class SocketHashTables {
         hslotHead = try kernel.field("struct udp_hslot", "head")
         nullsNode = try kernel.field("struct sock", "__sk_common.skc_nulls_node")
         node = try kernel.field("struct sock", "__sk_common.skc_node")
+        listenPortaddrNode = try? kernel.field("struct inet_connection_sock", "icsk_listen_portaddr_node")
         netHashinfo = try? kernel.field("struct net", "ipv4.tcp_death_row.hashinfo") // 6.1
         netUdpTable = try? kernel.field("struct net", "ipv4.udp_table")               // 6.2+
     }
@@ -101,7 +107,8 @@ public final class SocketHashTables {
 
     /// Listening TCP sockets of one hashinfo.
     public func listening(hashinfo: UInt64) throws -> [UInt64] {
-        guard let lhash2, let lhash2Mask, let listenHead, listenBucketSize > 0 else {
+        guard let lhash2, let lhash2Mask, let listenHead = listenPortaddrNode == nil ? listenHead : listenPlainHead,
+              listenBucketSize > 0 else {
             throw MemoryError.missing("this kernel's inet_hashinfo has no lhash2 of nulls lists (older than 5.19); kdsql reads listening sockets only through their files")
         }
         let buckets = try kernel.readPointer(hashinfo, lhash2)
@@ -112,7 +119,11 @@ public final class SocketHashTables {
         var out: [UInt64] = []
         for i in 0..<Int(count) {
             let first = load(bytes, at: i * listenBucketSize + Int(listenHead.offset))
-            out += try nullsChain(first: first, what: "tcp lhash2[\(i)]")
+            if let portaddr = listenPortaddrNode {
+                out += try plainChain(first: first, nodeOffset: portaddr.offset, what: "tcp lhash2[\(i)]")
+            } else {
+                out += try nullsChain(first: first, what: "tcp lhash2[\(i)]")
+            }
         }
         return out
     }
@@ -150,6 +161,22 @@ public final class SocketHashTables {
                 out.append(n - node.offset)
                 n = try kernel.readU64(n)
             }
+        }
+        return out
+    }
+
+    /// inet_listen_hashbucket.head (hlist_head) of kernels before 5.19.
+    var listenPlainHead: FieldRef? { try? kernel.field("struct inet_listen_hashbucket", "head") }
+
+    /// An hlist ending at NULL; `nodeOffset` is where the node sits in the sock.
+    func plainChain(first: UInt64, nodeOffset: UInt64, what: String) throws -> [UInt64] {
+        var out: [UInt64] = []
+        var seen = Set<UInt64>()
+        var n = first
+        while n != 0 {
+            guard seen.insert(n).inserted, seen.count <= Self.chainLimit else { throw MemoryError.cycle(what: what, at: n) }
+            out.append(n - nodeOffset)
+            n = try kernel.readU64(n)
         }
         return out
     }

@@ -44,7 +44,7 @@ public struct SystemInfo {
             }
         }
         if let pages = (try? kernel.address(of: "_totalram_pages")) ?? (try? kernel.address(of: "totalram_pages")) {
-            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * 4096 }
+            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * kernel.pageSize }
         }
         let (timekeeperUptime, wall) = SystemInfo.timekeeping(kernel)
         wallClockSeconds = wall
@@ -71,14 +71,10 @@ public struct SystemInfo {
         }
     }
 
-    /// Reads the timekeeper inside `tk_core` (kernel/time/timekeeping.c:
-    /// `static struct { seqcount_raw_spinlock_t seq; struct timekeeper timekeeper; } tk_core`).
-    /// The anonymous wrapper has no BTF name, so the timekeeper's offset is the
-    /// seqcount's size rounded up to the timekeeper's 8-byte alignment.
+    /// Reads the core timekeeper (CoreTimekeeper: `tk_core` up to 6.12,
+    /// `timekeeper_data[0]` later).
     static func timekeeping(_ kernel: Kernel) -> (UInt64?, Int64?) {
-        guard let tkCore = try? kernel.address(of: "tk_core"),
-              let seqSize = try? kernel.size(of: "seqcount_raw_spinlock_t") else { return (nil, nil) }
-        let tk = tkCore + UInt64((seqSize + 7) & ~7)
+        guard let tk = CoreTimekeeper.address(kernel) else { return (nil, nil) }
         var uptime: UInt64? = nil
         if let base = try? kernel.field("struct timekeeper", "tkr_mono.base"),
            let offsBoot = try? kernel.field("struct timekeeper", "offs_boot"),

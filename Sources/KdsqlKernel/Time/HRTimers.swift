@@ -15,7 +15,8 @@ public struct HRTimer: Sendable, Equatable {
     /// expires − the base's clock at the dump (see `HRTimers.now`).
     public var expiresIn: Int64
     public var function: UInt64
-    /// HRTIMER_STATE_ENQUEUED (1) is the only state a queued timer can have.
+    /// HRTIMER_STATE_ENQUEUED (1) is the only state a queued timer can have
+    /// (7.x: `is_queued`, true = 1).
     public var state: UInt64
 }
 
@@ -50,11 +51,19 @@ public final class HRTimers {
         active = try kernel.field(cb, "active")
         offset = try kernel.field(cb, "offset")
         index = try kernel.field(cb, "index")
-        nodeExpires = try kernel.field("struct timerqueue_node", "expires")
+        // hrtimer.node is a struct timerqueue_node up to 6.x and a struct
+        // timerqueue_linked_node (an rb_node_linked: rb_node first, then
+        // prev/next) in 7.x; both have `expires` and start with the rb_node,
+        // and clock_base.active (timerqueue_head / timerqueue_linked_head)
+        // starts with the rb_root either way (include/linux/hrtimer_types.h,
+        // timerqueue_types.h), so the walk below serves both.
         hrNode = try kernel.field("struct hrtimer", "node")
+        nodeExpires = try kernel.field("struct hrtimer", "node.expires")
         softExpires = try kernel.field("struct hrtimer", "_softexpires")
         function = try kernel.field("struct hrtimer", "function")
-        state = try kernel.field("struct hrtimer", "state")
+        // u8 `state` (HRTIMER_STATE_ENQUEUED = 1) up to 6.x; 7.x replaced it
+        // by `bool is_queued` (include/linux/hrtimer_types.h at 7.3).
+        state = try (try? kernel.field("struct hrtimer", "state")) ?? kernel.field("struct hrtimer", "is_queued")
         rbtree = try RBTree(kernel: kernel)
         var names: [Int: String] = [:]
         for e in try kernel.types().enumerators(of: try kernel.type("enum hrtimer_base_type")) where e.name != "HRTIMER_MAX_CLOCK_BASES" {
@@ -64,16 +73,12 @@ public final class HRTimers {
         monotonicNow = HRTimers.monotonic(kernel)
     }
 
-    /// tk_core is `static struct {seqcount_raw_spinlock_t seq; struct timekeeper
-    /// timekeeper;}` (kernel/time/timekeeping.c): an anonymous type, so the
-    /// timekeeper's offset is the seqcount's size rounded up to 8 (as SystemInfo reads it).
+    /// CLOCK_MONOTONIC of the core timekeeper (CoreTimekeeper).
     static func monotonic(_ kernel: Kernel) -> Int64? {
-        guard let tkCore = try? kernel.address(of: "tk_core"),
-              let seqSize = try? kernel.size(of: "seqcount_raw_spinlock_t"),
+        guard let tk = CoreTimekeeper.address(kernel),
               let base = try? kernel.field("struct timekeeper", "tkr_mono.base"),
               let nsec = try? kernel.field("struct timekeeper", "tkr_mono.xtime_nsec"),
               let shift = try? kernel.field("struct timekeeper", "tkr_mono.shift") else { return nil }
-        let tk = tkCore + UInt64((seqSize + 7) & ~7)
         guard let b = try? kernel.readSigned(tk, base), let n = try? kernel.readUnsigned(tk, nsec),
               let s = try? kernel.readUnsigned(tk, shift), s < 64 else { return nil }
         return b + Int64(n >> s)
@@ -111,7 +116,7 @@ public final class HRTimers {
             // timerqueue_head.rb_root is an rb_root_cached (since 4.20, commit 511885d7061e).
             for node in try rbtree.inorder(cachedRoot: cb + active.offset, what: "hrtimer queue \(name) of CPU \(cpu)", limit: 1_000_000) {
                 let timer = node - hrNode.offset
-                let exp = try kernel.readSigned(timer + hrNode.offset, nodeExpires)
+                let exp = try kernel.readSigned(timer, nodeExpires)
                 out.append(HRTimer(
                     cpu: cpu, clockBase: name, timer: timer,
                     softExpires: try kernel.readSigned(timer, softExpires), expires: exp,

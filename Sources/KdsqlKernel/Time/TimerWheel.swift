@@ -82,16 +82,25 @@ public final class TimerWheel {
         wheelSize = vectors.size / max(headSize, 1)
         jiffies = try kernel.readU64(try kernel.address(of: "jiffies_64"))
 
-        // NR_BASES is a #define: 2 in v6.1 with CONFIG_NO_HZ_COMMON (BASE_STD,
-        // BASE_DEF), 1 without, 3 from 6.9 (commit 83a665dc99a7 split BASE_STD
-        // into BASE_LOCAL/BASE_GLOBAL). The per-CPU symbol's extent divided by
-        // sizeof(struct timer_base) gives it; each base records its CPU, which
-        // the walk checks before trusting a base.
+        // NR_BASES is a #define (kernel/time/timer.c): 2 in v6.1 with
+        // CONFIG_NO_HZ_COMMON (BASE_STD, BASE_DEF), 1 without, 3 from 6.9
+        // (commit 83a665dc99a7 split BASE_STD into BASE_LOCAL/BASE_GLOBAL).
+        // Each base records its CPU (timers_prepare_cpu()) and its clk follows
+        // jiffies: the largest count whose every base of every CPU says so is
+        // NR_BASES (whatever follows the array in the per-CPU area does not).
+        // The symbol table's extent of `timer_bases` would depend on the symbol
+        // source (a System.map's per-CPU symbols are not in its address lookup).
         var count = 2
-        if let at = kernel.symbols.address(of: "timer_bases"), let s = kernel.symbols.symbolize(at), s.offset == 0,
-           let extent = s.size, baseSize > 0 {
-            count = Int(max(1, min(3, extent / baseSize)))
+        let cpus = (try? kernel.possibleCPUs()) ?? [0]
+        let baseSize = self.baseSize, baseCPU = self.baseCPU, clk = self.clk, jiffies = self.jiffies
+        func plausible(_ index: Int) -> Bool {
+            cpus.allSatisfy { c in
+                guard let b = try? kernel.perCPU("timer_bases", cpu: c) + UInt64(index) * baseSize,
+                      let cpu = try? kernel.readUnsigned(b, baseCPU), let k = try? kernel.readUnsigned(b, clk) else { return false }
+                return cpu == UInt64(c) && (k &- jiffies &+ (1 << 32)) < (1 << 33)
+            }
         }
+        if let n = (1...3).reversed().first(where: { k in (0..<k).allSatisfy(plausible) }) { count = n }
         switch count {
         case 1: baseNames = ["BASE_STD"]
         case 3: baseNames = ["BASE_LOCAL", "BASE_GLOBAL", "BASE_DEF"]

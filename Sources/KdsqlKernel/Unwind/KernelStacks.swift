@@ -62,7 +62,7 @@ public final class KernelStacks {
         taskStack = try kernel.field("struct task_struct", "stack")
         if let start = kernel.symbols.address(of: "__start_init_task"),
            let end = kernel.symbols.address(of: "__end_init_task"),
-           end > start, end - start <= 1 << 20, (end - start) & 0xfff == 0 {
+           end > start, end - start <= 1 << 20, (end - start) % kernel.pageSize == 0 {
             threadSize = end - start
         } else {
             threadSize = 16 << 10

@@ -4,10 +4,14 @@ import KdsqlMemory
 /// how to find the caller's SP (the CFA) and BP from this code address, and
 /// what kind of frame it is.
 public struct OrcEntry: Sendable, Equatable {
-    /// ORC_REG_* base registers (orc_types.h; unchanged since 4.14).
+    /// ORC_REG_* base registers, by their numbers from 4.14 to 6.x
+    /// (arch/x86/include/asm/orc_types.h). Entries of kernels with the later
+    /// numbering are translated to these when decoded (OrcRegisterNumbering);
+    /// `ax` (ORC_REG_AX, added with that renumbering) has no number there and
+    /// gets 10 here.
     public enum Reg: UInt8, Sendable {
         case undefined = 0, prevSP = 1, dx = 2, di = 3, bp = 4, sp = 5, r10 = 6, r13 = 7
-        case bpIndirect = 8, spIndirect = 9
+        case bpIndirect = 8, spIndirect = 9, ax = 10
     }
     public enum FrameType: Sendable, Equatable {
         /// A normal call frame: the return address is just below the CFA.
@@ -23,7 +27,8 @@ public struct OrcEntry: Sendable, Equatable {
     }
     public var spOffset: Int16
     public var bpOffset: Int16
-    /// Raw register numbers (an unknown one makes the unwinder stop with an error).
+    /// Register numbers in the numbering of `Reg` (an unknown one makes the
+    /// unwinder stop with an error).
     public var spRegRaw: UInt8
     public var bpRegRaw: UInt8
     public var type: FrameType
@@ -41,6 +46,42 @@ public struct OrcEntry: Sendable, Equatable {
                                         bpRegRaw: Reg.undefined.rawValue, type: .call, end: false, signal: false)
 }
 
+/// The kernel's numbering of ORC_REG_* (arch/x86/include/asm/orc_types.h).
+/// From 4.14 to 6.x: UNDEFINED 0, PREV_SP 1, DX 2, DI 3, BP 4, SP 5, R10 6,
+/// R13 7, BP_INDIRECT 8, SP_INDIRECT 9. The 7.x kernels renumbered them and
+/// added AX (orc_types.h of Debian's linux-headers-7.3.4+deb13-common):
+/// UNDEFINED 0, AX 1, DX 2, SP 3, BP 4, DI 5, R10 6, R13 7, PREV_SP 8,
+/// SP_INDIRECT 9, BP_INDIRECT 10. The struct's layout did not change, so BTF
+/// cannot tell them apart; the tables can: every C function's first
+/// instruction has the rule "CFA = SP + 8" (the return address just pushed),
+/// so the sp_reg of the entry at a known function's address is SP's number.
+enum OrcRegisterNumbering: Sendable, Equatable {
+    case classic
+    case renumbered
+
+    /// Raw register number -> `OrcEntry.Reg` raw value.
+    func normalize(_ raw: UInt8) -> UInt8 {
+        switch self {
+        case .classic: return raw
+        case .renumbered:
+            switch raw {
+            case 0: return OrcEntry.Reg.undefined.rawValue
+            case 1: return OrcEntry.Reg.ax.rawValue
+            case 2: return OrcEntry.Reg.dx.rawValue
+            case 3: return OrcEntry.Reg.sp.rawValue
+            case 4: return OrcEntry.Reg.bp.rawValue
+            case 5: return OrcEntry.Reg.di.rawValue
+            case 6: return OrcEntry.Reg.r10.rawValue
+            case 7: return OrcEntry.Reg.r13.rawValue
+            case 8: return OrcEntry.Reg.prevSP.rawValue
+            case 9: return OrcEntry.Reg.spIndirect.rawValue
+            case 10: return OrcEntry.Reg.bpIndirect.rawValue
+            default: return 0xff
+            }
+        }
+    }
+}
+
 /// How `struct orc_entry` is laid out in this kernel, from BTF: two s16 and
 /// bitfields `sp_reg:4 bp_reg:4 type:2 end:1` up to 6.2, `type:3 signal:1`
 /// with renumbered types from 6.3 (commit ffb1b4a41016, "x86/unwind/orc: Add
@@ -49,6 +90,7 @@ struct OrcEntryLayout {
     var size: Int
     var spOffset: FieldRef, bpOffset: FieldRef, spReg: FieldRef, bpReg: FieldRef, type: FieldRef
     var end: FieldRef?, signal: FieldRef?
+    var numbering: OrcRegisterNumbering = .classic
 
     init(kernel: Kernel) throws {
         let t = "struct orc_entry"
@@ -97,7 +139,7 @@ struct OrcEntryLayout {
         return OrcEntry(
             spOffset: Int16(truncatingIfNeeded: bits(bytes, spOffset)),
             bpOffset: Int16(truncatingIfNeeded: bits(bytes, bpOffset)),
-            spRegRaw: UInt8(bits(bytes, spReg)), bpRegRaw: UInt8(bits(bytes, bpReg)),
+            spRegRaw: numbering.normalize(UInt8(bits(bytes, spReg))), bpRegRaw: numbering.normalize(UInt8(bits(bytes, bpReg))),
             type: type,
             end: end.map { bits(bytes, $0) != 0 } ?? (type == .endOfStack),
             signal: signal.map { bits(bytes, $0) != 0 } ?? false)
@@ -133,7 +175,7 @@ struct OrcTable {
 /// Answers are cached per address: many tasks share the same return addresses.
 public final class OrcUnwindTables {
     public let kernel: Kernel
-    let layout: OrcEntryLayout
+    var layout: OrcEntryLayout
     let vmlinux: OrcTable
     /// orc_lookup[]: for each LOOKUP_BLOCK_SIZE (256 bytes, orc_lookup.h) block
     /// of [_stext, _etext), the first ORC entry index for that block.
@@ -183,6 +225,28 @@ public final class OrcUnwindTables {
             initText = (a, b)
         } else {
             initText = nil
+        }
+        layout.numbering = try probeNumbering()
+    }
+
+    /// Which ORC_REG_* numbering the tables use (OrcRegisterNumbering): the
+    /// sp_reg of the rule at the first instruction of functions every kernel
+    /// has, whose CFA is SP + 8.
+    func probeNumbering() throws -> OrcRegisterNumbering {
+        var votes: [UInt8: Int] = [:]
+        for name in ["panic", "schedule", "do_exit", "kthread", "vfs_read", "printk", "_printk"] {
+            guard let a = kernel.symbols.address(of: name), let i = try? vmlinux.find(a, kernel: kernel),
+                  let raw = try? kernel.read(vmlinux.entries &+ UInt64(i * layout.size), count: layout.size) else { continue }
+            let e = raw.withUnsafeBytes { layout.decode($0) }  // decoded as classic: the raw numbers
+            if e.spOffset == 8, e.type == .call || layout.signal == nil { votes[e.spRegRaw, default: 0] += 1 }
+        }
+        guard let (sp, _) = votes.max(by: { $0.value < $1.value }) else {
+            throw MemoryError.missing("cannot tell the kernel's ORC register numbering: no function-entry rule found at panic, schedule, do_exit...")
+        }
+        switch sp {
+        case 5: return .classic
+        case 3: return .renumbered
+        default: throw MemoryError.missing("the kernel's ORC tables name register \(sp) as SP at function entries: an ORC_REG_* numbering kdsql does not know")
         }
     }
 

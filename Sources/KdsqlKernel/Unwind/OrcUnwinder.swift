@@ -68,7 +68,7 @@ struct UnwindFailure: Error { var reason: String }
 /// must move up within a stack, a stack once left is never re-entered, and at
 /// most `maxFrames` frames are produced. Where ORC has no rule the step falls
 /// back to the frame-pointer chain (FramePointerUnwinder).
-public struct OrcUnwinder {
+public struct OrcUnwinder: StackUnwinder {
     public let kernel: Kernel
     public let tables: OrcUnwindTables
     public let ptRegs: PtRegsLayout
@@ -211,6 +211,7 @@ public struct OrcUnwinder {
         case .r13: sp = try reg("r13")
         case .di: sp = try reg("rdi")
         case .dx: sp = try reg("rdx")
+        case .ax: sp = try reg("rax")  // 7.x ORC_REG_AX
         default: throw UnwindFailure(reason: "unknown ORC sp base register \(orc.spRegRaw) at pc \(hex(state.ip))")
         }
         if indirect {

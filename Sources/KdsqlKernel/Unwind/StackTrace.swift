@@ -51,7 +51,7 @@ public final class StackTraces {
     public let stacks: KernelStacks
     public let modules: ModuleSymbols?
     public let tables: OrcUnwindTables
-    public let unwinder: OrcUnwinder
+    public let unwinder: any StackUnwinder
     public let cpuRegisters: CPURegisters
     /// task address → CPU, for the task each CPU was running (rq->curr).
     public let activeCPU: [UInt64: Int]
