@@ -40,7 +40,9 @@ public final class KernelSession {
     public func mmCounters() throws -> MMCounters { try memo(&_mmCounters) { try MMCounters(kernel: kernel) } }
     public func mmSummary() throws -> MmSummary { try memo(&_mmSummary) { try MmSummary(kernel: kernel, counters: mmCounters()) } }
     public func memoryMaps() throws -> MemoryMaps { try memo(&_maps) { try MemoryMaps(kernel: kernel, paths: paths()) } }
-    public func taskFiles() throws -> TaskFiles { try memo(&_files) { try TaskFiles(kernel: kernel, paths: paths()) } }
+    public func taskFiles() throws -> TaskFiles {
+        try memo(&_files) { try TaskFiles(kernel: kernel, decoder: FileDecoder(kernel: kernel, paths: paths())) }
+    }
     public func mounts() throws -> Mounts { try memo(&_mounts) { try Mounts(kernel: kernel, paths: paths()) } }
     public func modules() throws -> Modules { try memo(&_modules) { try Modules(kernel: kernel) } }
     public func moduleSymbols() throws -> ModuleSymbols { try memo(&_moduleSymbols) { try ModuleSymbols(kernel: kernel) } }

@@ -31,7 +31,7 @@ import KdsqlMemory
         var compared = 0, matching = 0
         for (pid, expected) in truth {
             let task = try #require(try tasks.lookup(pid: pid).first, "pid \(pid) not in the dump")
-            let got = try files.openFiles(task: task).map { Fd(fd: $0.fd, target: try files.path(file: $0.file)) }
+            let got = try files.openFiles(task: task).map { Fd(fd: $0.fd, target: try files.decoder.path(file: $0.file)) }
             #expect(got == expected.sorted { $0.fd < $1.fd }, "pid \(pid)")
             compared += expected.count
             matching += Set(got).intersection(expected).count
@@ -70,10 +70,10 @@ import KdsqlMemory
             guard let kind else { continue }
             let task = try #require(try tasks.lookup(pid: Int64(r["pid"]!)!).first)
             let file = try #require(try files.openFiles(task: task).first { $0.fd == Int(r["fd"]!)! }?.file)
-            #expect(TaskFiles.typeName(mode: try #require(try files.inodeMode(file: file))) == kind, "\(target)")
+            #expect(FileDecoder.typeName(mode: try #require(try files.decoder.inodeMode(file: file))) == kind, "\(target)")
             if kind != "CHR" {
                 let number = target.split(separator: "[")[1].dropLast()
-                #expect(try files.inodeNumber(file: file) == UInt64(number)!, "\(target)")
+                #expect(try files.decoder.inodeNumber(file: file) == UInt64(number)!, "\(target)")
             }
             checked += 1
         }
@@ -88,7 +88,7 @@ import KdsqlMemory
         let task = try #require(try tasks.lookup(pid: Int64(row["pid"]!)!).first)
         #expect(try tasks.comm(task) == "kdsql-fdholder")
         let file = try #require(try files.openFiles(task: task).first { $0.fd == Int(row["fd"]!)! }?.file)
-        #expect(TaskFiles.typeName(mode: try #require(try files.inodeMode(file: file))) == "REG")
-        #expect(try files.paths.isUnlinked(dentry: try files.dentry(file: file)))
+        #expect(FileDecoder.typeName(mode: try #require(try files.decoder.inodeMode(file: file))) == "REG")
+        #expect(try files.paths.isUnlinked(dentry: try files.decoder.dentry(file: file)))
     }
 }

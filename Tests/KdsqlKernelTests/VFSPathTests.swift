@@ -17,7 +17,7 @@ import KdsqlMemory
             #expect(try paths.path(fs.root) == "/")
             #expect(fs.root == paths.defaultRoot)
             let inode = try paths.inode(dentry: fs.cwd.dentry)
-            #expect(TaskFiles.typeName(mode: try kernel.readUnsigned(inode, modeField)) == "DIR")
+            #expect(FileDecoder.typeName(mode: try kernel.readUnsigned(inode, modeField)) == "DIR")
         }
         #expect(procs.count == (try TaskTruth(set: Fixtures.sysrq).userProcessesAtCrash))
     }
@@ -30,7 +30,7 @@ import KdsqlMemory
         let row = try #require(try Fixtures.truthCSV(Fixtures.sysrq, "fds.csv").first { $0["target"]!.hasPrefix("/mnt/scratch/") })
         let task = try #require(try tasks.lookup(pid: Int64(row["pid"]!)!).first)
         let file = try #require(try files.openFiles(task: task).first { $0.fd == Int(row["fd"]!)! }?.file)
-        let ref = try files.pathRef(file: file)
+        let ref = try files.decoder.pathRef(file: file)
         // Within its own mount the dentry is one level below the mount root ...
         let parent = try files.paths.parent(dentry: ref.dentry)
         #expect(try files.paths.parent(dentry: parent) == parent)

@@ -72,10 +72,7 @@ struct NumbersTable: VirtualTable {
             unreadable: .integer { (v: Int64) -> Int64? in throw Unreadable(value: v) })
     }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Int64> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Int64> {
         let generated = context.counter("numbers.generated")
         let n = filter.n?.int64 ?? 10
         guard n >= 0 else { throw BadArgument() }
@@ -109,8 +106,7 @@ struct MismatchedTable: VirtualTable {
     typealias Filter = NumbersTable.Filter
     static func getters(_ c: Columns) -> [ColumnGetter<Row>] { [.value(c.value.get)] }
     static var columns: Columns { Columns(value: .integer { $0 }) }
-    init(context: ConnectionContext) {}
-    func open(_ filter: Filter) throws -> Rows<Int64> { .empty }
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Int64> { .empty }
     func rowIdentity(_ row: Int64) -> RowIdentity { RowIdentity(row) }
 }
 

@@ -9,32 +9,24 @@ import KdsqlDebugInfo
 /// /proc does not list those and neither does this walker.
 public final class TaskFiles {
     public let kernel: Kernel
-    public let paths: VFSPath
+    /// What each descriptor's struct file says.
+    public let decoder: FileDecoder
+    public var paths: VFSPath { decoder.paths }
     let taskFiles: FieldRef
     let fdt: FieldRef, maxFds: FieldRef, fdArray: FieldRef, openFds: FieldRef
-    let fPath: FieldRef, fInode: FieldRef, fFlags: FieldRef, fPos: FieldRef, fMode: FieldRef
-    let iMode: FieldRef, iIno: FieldRef, iSize: FieldRef
 
     /// NR_OPEN (include/linux/fs.h): no fd table is larger; a bigger
     /// max_fds means a corrupt table.
     static let nrOpen = 1 << 20
 
-    public init(kernel: Kernel, paths: VFSPath? = nil) throws {
+    public init(kernel: Kernel, decoder: FileDecoder? = nil) throws {
         self.kernel = kernel
-        self.paths = try paths ?? VFSPath(kernel: kernel)
+        self.decoder = try decoder ?? FileDecoder(kernel: kernel)
         taskFiles = try kernel.field("struct task_struct", "files")
         fdt = try kernel.field("struct files_struct", "fdt")
         maxFds = try kernel.field("struct fdtable", "max_fds")
         fdArray = try kernel.field("struct fdtable", "fd")
         openFds = try kernel.field("struct fdtable", "open_fds")
-        fPath = try kernel.field("struct file", "f_path")
-        fInode = try kernel.field("struct file", "f_inode")
-        fFlags = try kernel.field("struct file", "f_flags")
-        fPos = try kernel.field("struct file", "f_pos")
-        fMode = try kernel.field("struct file", "f_mode")
-        iMode = try kernel.field("struct inode", "i_mode")
-        iIno = try kernel.field("struct inode", "i_ino")
-        iSize = try kernel.field("struct inode", "i_size")
     }
 
     /// Calls `body` with (fd, struct file *) for each installed descriptor in
@@ -70,47 +62,5 @@ public final class TaskFiles {
         var out: [(Int, UInt64)] = []
         try forEachOpenFile(task: task) { out.append(($0, $1)); return true }
         return out
-    }
-
-    // MARK: Columns of one open file
-
-    public func pathRef(file: UInt64) throws -> PathRef { try paths.pathRef(at: file + fPath.offset) }
-    public func dentry(file: UInt64) throws -> UInt64 { try pathRef(file: file).dentry }
-    public func inode(file: UInt64) throws -> UInt64 { try kernel.readPointer(file, fInode) }
-    public func flags(file: UInt64) throws -> UInt64 { try kernel.readUnsigned(file, fFlags) }
-    public func mode(file: UInt64) throws -> UInt64 { try kernel.readUnsigned(file, fMode) }
-    public func position(file: UInt64) throws -> Int64 { try kernel.readSigned(file, fPos) }
-
-    /// What /proc/PID/fd's link says: the d_path of `file->f_path`.
-    public func path(file: UInt64, root: PathRef? = nil) throws -> String {
-        try paths.path(try pathRef(file: file), root: root)
-    }
-
-    public func inodeMode(file: UInt64) throws -> UInt64? {
-        let i = try inode(file: file)
-        return i == 0 ? nil : try kernel.readUnsigned(i, iMode)
-    }
-    public func inodeNumber(file: UInt64) throws -> UInt64? {
-        let i = try inode(file: file)
-        return i == 0 ? nil : try kernel.readUnsigned(i, iIno)
-    }
-    public func size(file: UInt64) throws -> Int64? {
-        let i = try inode(file: file)
-        return i == 0 ? nil : try kernel.readSigned(i, iSize)
-    }
-
-    /// The file type as crash's `files` prints it, from `i_mode & S_IFMT`
-    /// (include/uapi/linux/stat.h). Anonymous inodes carry no type bits: `UNKN`.
-    public static func typeName(mode: UInt64) -> String {
-        switch mode & 0o170000 {
-        case 0o140000: return "SOCK"
-        case 0o120000: return "LNK"
-        case 0o100000: return "REG"
-        case 0o060000: return "BLK"
-        case 0o040000: return "DIR"
-        case 0o020000: return "CHR"
-        case 0o010000: return "FIFO"
-        default: return "UNKN"
-        }
     }
 }

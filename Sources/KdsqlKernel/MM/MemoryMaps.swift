@@ -23,9 +23,8 @@ public final class MemoryMaps {
     let vmStart: FieldRef, vmEnd: FieldRef, vmFlags: FieldRef, vmPgoff: FieldRef
     let vmFile: FieldRef, vmOps: FieldRef, vmPrivate: FieldRef, vmMm: FieldRef
     let vmNext: FieldRef?, anonName: FieldRef?, anonNameText: FieldRef?
-    // struct file, struct inode, struct super_block
-    let fPath: FieldRef, fInode: FieldRef
-    let iIno: FieldRef, iSb: FieldRef, sDev: FieldRef
+    /// The mapped files' struct file and inode.
+    let files: FileDecoder
     /// `vm_special_mapping.name`, and the vm_ops of special mappings
     /// (mm/mmap.c special_mapping_vmops / legacy_special_mapping_vmops).
     let specialName: FieldRef?
@@ -56,11 +55,7 @@ public final class MemoryMaps {
         // CONFIG_ANON_VMA_NAME (5.17+, commit 9a10064f5625): prctl-named anonymous memory.
         anonName = try? kernel.field(vma, "anon_name")
         anonNameText = try? kernel.field("struct anon_vma_name", "name")
-        fPath = try kernel.field("struct file", "f_path")
-        fInode = try kernel.field("struct file", "f_inode")
-        iIno = try kernel.field("struct inode", "i_ino")
-        iSb = try kernel.field("struct inode", "i_sb")
-        sDev = try kernel.field("struct super_block", "s_dev")
+        files = try FileDecoder(kernel: kernel, paths: self.paths)
         specialName = try? kernel.field("struct vm_special_mapping", "name")
         specialOps = Set(["special_mapping_vmops", "legacy_special_mapping_vmops"].compactMap { kernel.symbols.address(of: $0) })
     }
@@ -121,21 +116,19 @@ public final class MemoryMaps {
     /// The mapped file's inode, or 0 for anonymous memory.
     public func inode(_ v: UInt64) throws -> UInt64 {
         let f = try file(v)
-        return f == 0 ? 0 : try kernel.readPointer(f, fInode)
+        return f == 0 ? 0 : try files.inode(file: f)
     }
 
     /// `i_ino` of the mapped file (0 for anonymous memory).
     public func inodeNumber(_ v: UInt64) throws -> UInt64 {
-        let i = try inode(v)
-        return i == 0 ? 0 : try kernel.readUnsigned(i, iIno)
+        let f = try file(v)
+        return f == 0 ? 0 : try files.inodeNumber(file: f) ?? 0
     }
 
     /// The mapped file's `i_sb->s_dev` (kernel dev_t: major << 20 | minor), 0 for anonymous memory.
     public func device(_ v: UInt64) throws -> UInt32 {
-        let i = try inode(v)
-        guard i != 0 else { return 0 }
-        let sb = try kernel.readPointer(i, iSb)
-        return sb == 0 ? 0 : UInt32(truncatingIfNeeded: try kernel.readUnsigned(sb, sDev))
+        let f = try file(v)
+        return f == 0 ? 0 : try files.device(file: f) ?? 0
     }
 
     /// `MM:mm` in hex as /proc/PID/maps prints a dev_t (MAJOR = dev >> 20, MINOR = dev & 0xfffff).
@@ -149,7 +142,7 @@ public final class MemoryMaps {
     /// `[anon:NAME]`, or "" (show_map_vma).
     public func name(_ v: UInt64, mm: UInt64, root: PathRef? = nil) throws -> String {
         let f = try file(v)
-        if f != 0 { return try paths.path(try paths.pathRef(at: f + fPath.offset), root: root) }
+        if f != 0 { return try files.path(file: f, root: root) }
         // vma->vm_ops->name(): special mappings return vm_special_mapping->name.
         let ops = try kernel.readPointer(v, vmOps)
         if ops != 0, specialOps.contains(ops), let specialName {

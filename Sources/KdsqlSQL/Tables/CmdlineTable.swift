@@ -4,7 +4,7 @@ import KdsqlKernel
 /// `cmdline`: each process's argv, read from its user pages through its own
 /// page table (/proc/PID/cmdline). NULL where the dump left those pages out
 /// (makedumpfile -d 8 and above drops user memory).
-struct CmdlineTable: VirtualTable {
+struct CmdlineTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var mm: UInt64
@@ -37,16 +37,10 @@ struct CmdlineTable: VirtualTable {
             argStart: .address { try $0.summary.argStart($0.mm) },
             argEnd: .address { try $0.summary.argEnd($0.mm) })
     }
+    static var rowsPerProcess: Double { 1 }
     static var estimatedRows: Double { 500 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 1)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.addressSpaces(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let summary = try session.mmSummary()
         let reader = TaskCommandLine(kernel: session.kernel, summary: summary)

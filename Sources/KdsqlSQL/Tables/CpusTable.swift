@@ -21,10 +21,7 @@ struct CpusTable: VirtualTable {
     }
     static var estimatedRows: Double { 8 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let tasks = try session.tasks()
         let wanted = Set(try CPUConstraint.cpus(filter.cpu, kernel: session.kernel))

@@ -4,12 +4,12 @@ import KdsqlKernel
 /// `files`: one row per open file descriptor of every process, like crash's
 /// `files` and /proc/PID/fd. Reserved descriptors (allocated, no file yet)
 /// are skipped as /proc skips them.
-struct FilesTable: VirtualTable {
+struct FilesTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var fd: Int
         var file: UInt64
-        var files: TaskFiles
+        var files: FileDecoder
     }
 
     static var columns: Columns {
@@ -21,7 +21,7 @@ struct FilesTable: VirtualTable {
             file: .address { $0.file },
             dentry: .address { try $0.files.dentry(file: $0.file) },
             inode: .address { try $0.files.inode(file: $0.file) },
-            type: .text { row in try row.files.inodeMode(file: row.file).map(TaskFiles.typeName(mode:)) },
+            type: .text { row in try row.files.inodeMode(file: row.file).map(FileDecoder.typeName(mode:)) },
             path: .text { try $0.files.path(file: $0.file) },
             flags: .integer { try $0.files.flags(file: $0.file) },
             mode: .integer { try $0.files.mode(file: $0.file) },
@@ -29,20 +29,14 @@ struct FilesTable: VirtualTable {
             ino: .integer { try $0.files.inodeNumber(file: $0.file) },
             size: .integer { try $0.files.size(file: $0.file) })
     }
+    static var rowsPerProcess: Double { 10 }
     static var estimatedRows: Double { 5_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 10)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let files = try session.taskFiles()
         return Rows(flattening: next) { process in
-            try files.openFiles(task: process.task).map { Row(process: process, fd: $0.fd, file: $0.file, files: files) }
+            try files.openFiles(task: process.task).map { Row(process: process, fd: $0.fd, file: $0.file, files: files.decoder) }
         }
     }
 

@@ -3,7 +3,7 @@ import KdsqlKernel
 
 /// `fs`: each process's root and working directory (task->fs), the ROOT and
 /// CWD line of crash's `files`.
-struct FsTable: VirtualTable {
+struct FsTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var root: PathRef
@@ -21,16 +21,10 @@ struct FsTable: VirtualTable {
             rootDentry: .address { $0.root.dentry },
             cwdDentry: .address { $0.cwd.dentry })
     }
+    static var rowsPerProcess: Double { 1 }
     static var estimatedRows: Double { 500 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 1)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let paths = try session.paths()
         return Rows(compactMapping: next) { process in

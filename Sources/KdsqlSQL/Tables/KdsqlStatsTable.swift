@@ -7,10 +7,7 @@ struct KdsqlStatsTable: VirtualTable {
     }
     static var estimatedRows: Double { 20 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         // Snapshot first: counting this table's own rows must not change what it shows.
         Rows(context.statistics.filter { filter.name.contains($0.name) })
     }

@@ -25,10 +25,7 @@ struct LogTable: VirtualTable {
     }
     static var estimatedRows: Double { 2000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<LogRecord> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<LogRecord> {
         Rows(try context.session(neededBy: Self.name).log().log.records)
     }
 

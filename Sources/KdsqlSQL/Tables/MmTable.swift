@@ -3,7 +3,7 @@ import KdsqlKernel
 
 /// `mm`: one row per address space (process), like the header of crash's
 /// `vm`: page-table root, sizes, the RSS split and the layout boundaries.
-struct MmTable: VirtualTable {
+struct MmTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var mm: UInt64
@@ -36,16 +36,10 @@ struct MmTable: VirtualTable {
             envEnd: .address { try $0.summary.envEnd($0.mm) },
             mapCount: .integer { try $0.summary.mapCount($0.mm) })
     }
+    static var rowsPerProcess: Double { 1 }
     static var estimatedRows: Double { 500 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 1)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.addressSpaces(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let summary = try session.mmSummary()
         return Rows(compactMapping: next) { Row(process: $0.process, mm: $0.mm, summary: summary) }

@@ -21,9 +21,6 @@ struct ModuleSymbolsTable: VirtualTable {
     }
     static var estimatedRows: Double { 5000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan {
         var plan = query.defaultPlan(fullScanRows: Self.estimatedRows)
         if plan.consumed.contains(where: { $0.column == "module" }) {
@@ -33,7 +30,7 @@ struct ModuleSymbolsTable: VirtualTable {
         return plan
     }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let symbols = try context.session(neededBy: Self.name).moduleSymbols()
         let modules = symbols.modules.filter { $0.state != "UNFORMED" && filter.module.contains($0.name) }
         // Module by module, so LIMIT stops reading symbol tables early.

@@ -37,14 +37,11 @@ struct ModulesTable: VirtualTable {
     }
     static var estimatedRows: Double { 100 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan {
         query.defaultPlan(fullScanRows: Self.estimatedRows, equalityIsUnique: ["name"])
     }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.modules()
         let parameters = try? ModuleParameters(kernel: session.kernel)

@@ -28,10 +28,7 @@ struct MountsTable: VirtualTable {
     }
     static var estimatedRows: Double { 50 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let mounts = try context.session(neededBy: Self.name).mounts()
         let ns = try mounts.initialNamespace()
         return Rows(try mounts.mounts(namespace: ns).lazy.map { Row(mount: $0, namespace: ns, mounts: mounts) })

@@ -30,10 +30,7 @@ struct NetDevicesTable: VirtualTable {
     }
     static var estimatedRows: Double { 10 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let walker = try context.session(neededBy: Self.name).netDevices()
         // The lists are walked up front (a list error fails the scan); each
         // device is then read when SQLite asks for its row, so LIMIT stops early.

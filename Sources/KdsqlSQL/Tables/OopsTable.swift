@@ -29,10 +29,7 @@ struct OopsTable: VirtualTable {
     }
     static var estimatedRows: Double { 1 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let log = try session.log()
         let tasks = try? session.tasks()

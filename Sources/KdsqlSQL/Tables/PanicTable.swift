@@ -30,10 +30,7 @@ struct PanicTable: VirtualTable {
     }
     static var estimatedRows: Double { 1 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<PanicInfo> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<PanicInfo> {
         Rows([try context.session(neededBy: Self.name).log().panic.get()])
     }
 

@@ -13,6 +13,18 @@ struct ProcessRow {
     var comm: String { get throws { try tasks.comm(task) } }
 }
 
+/// A per-process table: `pid = N` names one process, so a plan that has it
+/// expects `rowsPerProcess` rows instead of a walk of every task.
+protocol ProcessTable: VirtualTable {
+    static var rowsPerProcess: Double { get }
+}
+
+extension ProcessTable {
+    func bestIndex(_ query: IndexQuery) -> IndexPlan {
+        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: Self.rowsPerProcess)
+    }
+}
+
 enum ProcessTables {
     /// The processes a scan visits, pulled one at a time, with the session.
     static func processes(pid: IntegerConstraint, includeThreads: SQLValue?, _ context: ConnectionContext,

@@ -32,12 +32,9 @@ struct RegistersTable: VirtualTable {
     }
     static var estimatedRows: Double { 10_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan { BacktraceScan.plan(query, fullScanRows: Self.estimatedRows) }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
         return Rows(flattening: scan.next) { unwound in
             scan.traces.registerRows(unwound.trace).enumerated().map {

@@ -20,10 +20,7 @@ struct RunqueuesTable: VirtualTable {
     }
     static var estimatedRows: Double { 20 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.runQueues()
         return Rows(try CPUConstraint.cpus(filter.cpu, kernel: session.kernel).flatMap { try walker.entries(cpu: $0) })

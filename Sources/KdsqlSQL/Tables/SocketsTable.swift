@@ -6,7 +6,7 @@ import KdsqlKernel
 /// addresses found by the walk; the sock is decoded on the first column
 /// that needs it, and a sock that cannot be read makes those columns NULL
 /// with a warning.
-struct SocketsTable: VirtualTable {
+struct SocketsTable: ProcessTable {
     final class Row {
         let entry: SocketEntry
         let scan: SocketScan
@@ -68,16 +68,10 @@ struct SocketsTable: VirtualTable {
                 return try row.scan.tables.get()[row.entry.sock]?.rawValue
             })
     }
+    static var rowsPerProcess: Double { 4 }
     static var estimatedRows: Double { 200 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 4)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let tasks = try session.tasks()
         let listing = try session.sockets()

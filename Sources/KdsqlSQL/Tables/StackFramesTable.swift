@@ -31,12 +31,9 @@ struct StackFramesTable: VirtualTable {
     }
     static var estimatedRows: Double { 10_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan { BacktraceScan.plan(query, fullScanRows: Self.estimatedRows) }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
         return Rows(flattening: scan.next) { unwound in
             unwound.trace.frames.indices.map { Row(unwound: unwound, index: $0) }

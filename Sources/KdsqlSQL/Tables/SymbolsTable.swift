@@ -13,9 +13,6 @@ struct SymbolsTable: VirtualTable {
     }
     static var estimatedRows: Double { 150_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan {
         var plan = query.defaultPlan(fullScanRows: Self.estimatedRows, equalityIsUnique: ["name"])
         // Rows come out by address, so ORDER BY address needs no sort.
@@ -25,7 +22,7 @@ struct SymbolsTable: VirtualTable {
         return plan
     }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         guard let table = context.symbols else { throw NotAvailable("symbol table", neededBy: Self.name) }
         let range = filter.address
         if range.isEmpty || filter.name.isEmpty { return .empty }

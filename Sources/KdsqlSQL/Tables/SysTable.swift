@@ -57,10 +57,7 @@ struct SysTable: VirtualTable {
     }
     static var estimatedRows: Double { 1 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         return Rows([Row(info: try SystemInfo(kernel: session.kernel), session: session)])
     }

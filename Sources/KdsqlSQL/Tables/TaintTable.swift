@@ -16,10 +16,7 @@ struct TaintTable: VirtualTable {
     }
     static var estimatedRows: Double { 20 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<TaintFlag> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<TaintFlag> {
         Rows(try Taint(kernel: try context.kernel(neededBy: Self.name)).flags)
     }
 

@@ -70,9 +70,6 @@ struct TasksTable: VirtualTable {
             lastQueuedNs: .integer { try $0.scan.schedTimes($0.task).lastQueued })
     }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan {
         var plan = query.defaultPlan(fullScanRows: Self.estimatedRows)
         // A pid or task_struct address names one thread (pid 0 names the few
@@ -87,7 +84,7 @@ struct TasksTable: VirtualTable {
         return plan
     }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let scan = TaskScan(try session.tasks(), try session.mmCounters())
         var tasks = try session.select(TaskSelection(thread: filter.pid, process: filter.tgid, task: filter.task))

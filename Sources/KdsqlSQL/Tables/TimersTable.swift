@@ -27,10 +27,7 @@ struct TimersTable: VirtualTable {
     }
     static var estimatedRows: Double { 200 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let wheel = try session.timerWheel()
         let tasks = try session.tasks()

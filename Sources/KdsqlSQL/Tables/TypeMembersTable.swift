@@ -24,10 +24,7 @@ struct TypeMembersTable: VirtualTable {
     }
     static var estimatedRows: Double { 500_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let info = try context.typeInfo(neededBy: Self.name)
         if filter.typeName.isEmpty { return .empty }
         var containers: [(TypeID, String)] = []

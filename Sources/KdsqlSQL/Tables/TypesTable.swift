@@ -12,14 +12,11 @@ struct TypesTable: VirtualTable {
     }
     static var estimatedRows: Double { 100_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
     func bestIndex(_ query: IndexQuery) -> IndexPlan {
         query.defaultPlan(fullScanRows: Self.estimatedRows, equalityIsUnique: ["id"])
     }
 
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let info = try context.typeInfo(neededBy: Self.name)
         // BTF ids run 1...typeCount, with 0 standing for void.
         let last = Int64(info.typeCount)

@@ -3,7 +3,7 @@ import KdsqlKernel
 
 /// `vmas`: one row per memory mapping of every process, like crash's `vm`
 /// and /proc/PID/maps. A row is the VMA address; columns read on demand.
-struct VmasTable: VirtualTable {
+struct VmasTable: ProcessTable {
     struct Row {
         var process: ProcessRow
         var mm: UInt64
@@ -40,16 +40,10 @@ struct VmasTable: VirtualTable {
             inode: .integer { try $0.maps.inodeNumber($0.vma) },
             dev: .text { MemoryMaps.deviceText(try $0.maps.device($0.vma)) })
     }
+    static var rowsPerProcess: Double { 40 }
     static var estimatedRows: Double { 20_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func bestIndex(_ query: IndexQuery) -> IndexPlan {
-        ProcessTables.plan(query, fullScanRows: Self.estimatedRows, rowsPerProcess: 40)
-    }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let maps = try session.memoryMaps()
         return Rows(flattening: next) { process in

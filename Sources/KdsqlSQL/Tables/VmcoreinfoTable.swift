@@ -10,10 +10,7 @@ struct VmcoreinfoTable: VirtualTable {
     }
     static var estimatedRows: Double { 200 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         guard let info = context.vmcoreinfo else { throw NotAvailable("VMCOREINFO", neededBy: Self.name) }
         return Rows(info.entries.enumerated().lazy
             .filter { filter.key.contains($0.element.key) }

@@ -88,7 +88,7 @@ func connectTable<T: VirtualTable>(_ type: T.Type, _ definition: TableDefinition
         throw TableMismatch(table: T.name, detail: "the binding has \(getters.count) columns, the definition \(definition.columns.count)")
     }
     let argumentNames: [String?] = definition.columns.map { $0.isArgument ? $0.name : nil }
-    let table = try T(context: context)
+    let table = T()
     let counter = context.rowCounter(T.name)
     return AnyTableInstance(
         definition: definition, context: context,
@@ -96,7 +96,7 @@ func connectTable<T: VirtualTable>(_ type: T.Type, _ definition: TableDefinition
         open: { scan, numbering in
             let arguments = argumentNames.map { name in name.flatMap { scan.argument($0) } ?? .null }
             let filter = T.Filter(scan)
-            return makeCursor(table, try table.open(filter), getters, arguments, counter, numbering)
+            return makeCursor(table, try table.open(filter, in: context), getters, arguments, counter, numbering)
         })
 }
 

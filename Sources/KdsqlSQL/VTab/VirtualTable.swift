@@ -8,8 +8,7 @@
 /// ```swift
 /// struct NumbersTable: VirtualTable {           // table numbers { column value INTEGER ...; column n INTEGER argument ...; }
 ///     static var columns: Columns { Columns(value: .integer { $0 }) }
-///     init(context: ConnectionContext) {}
-///     func open(_ filter: Filter) throws -> Rows<Int64> {
+///     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Int64> {
 ///         Rows(1...(filter.n?.int64 ?? 10))
 ///     }
 ///     func rowIdentity(_ row: Int64) -> RowIdentity { RowIdentity(row) }
@@ -35,8 +34,9 @@ public protocol VirtualTable {
     /// Rows of a full scan, for the planner (default 1000).
     static var estimatedRows: Double { get }
 
-    /// Made once per connection (xConnect).
-    init(context: ConnectionContext) throws
+    /// Made once per connection (xConnect); a table keeps no state of its
+    /// own (walkers live in the connection's KernelSession).
+    init()
 
     /// xBestIndex. Default: `query.defaultPlan(fullScanRows: Self.estimatedRows)`.
     func bestIndex(_ query: IndexQuery) -> IndexPlan
@@ -45,7 +45,7 @@ public protocol VirtualTable {
     /// pulled. The filter only narrows the scan: SQLite checks every
     /// constraint again, so `open` may return rows that fail them, never
     /// leave out rows that pass.
-    func open(_ filter: Filter) throws -> Rows<Row>
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row>
 
     /// The row's identity within a statement (see `RowIdentity`).
     func rowIdentity(_ row: Row) -> RowIdentity
