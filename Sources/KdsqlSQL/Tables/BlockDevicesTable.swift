@@ -10,10 +10,7 @@ struct BlockDevicesTable: VirtualTable {
     }
     static var estimatedRows: Double { 5 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).deviceMajors().blockDevices())
     }
 

@@ -28,10 +28,7 @@ struct CgroupsTable: VirtualTable {
     }
     static var estimatedRows: Double { 20 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.cgroups()
         let tasks = try session.tasks()

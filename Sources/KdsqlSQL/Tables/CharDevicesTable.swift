@@ -14,10 +14,7 @@ struct CharDevicesTable: VirtualTable {
     }
     static var estimatedRows: Double { 30 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).deviceMajors().characterDevices())
     }
 

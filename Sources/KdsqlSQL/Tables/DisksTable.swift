@@ -25,10 +25,7 @@ struct DisksTable: VirtualTable {
     }
     static var estimatedRows: Double { 10 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         do {
             return Rows(try session.disks().all())

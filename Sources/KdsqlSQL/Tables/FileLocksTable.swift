@@ -22,10 +22,7 @@ struct FileLocksTable: VirtualTable {
     }
     static var estimatedRows: Double { 10 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).fileLocks().all())
     }
 

@@ -15,10 +15,7 @@ struct FreeAreasTable: VirtualTable {
     }
     static var estimatedRows: Double { 40 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).zones().freeAreas())
     }
 

@@ -21,10 +21,7 @@ struct IpcMsgTable: VirtualTable {
     }
     static var estimatedRows: Double { 10 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let ipc = try session.sysVIPC()
         return Rows(try ipc.namespaceAddresses(tasks: try session.tasks().all()).flatMap { try ipc.messageQueues(ns: $0) })

@@ -15,10 +15,7 @@ struct IrqCountsTable: VirtualTable {
     }
     static var estimatedRows: Double { 60 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).interrupts().all().flatMap { i in
             i.counts.map { Row(irq: i.irq, descriptor: i.descriptor, cpu: $0.cpu, count: $0.count) }
         })

@@ -20,10 +20,7 @@ struct IrqsTable: VirtualTable {
     }
     static var estimatedRows: Double { 30 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).interrupts().all())
     }
 

@@ -18,10 +18,7 @@ struct KdWhatisTable: VirtualTable {
     }
     static var estimatedRows: Double { 1 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         guard let address = filter.address?.uint64 else { return .empty }
         let identity = try context.session(neededBy: Self.name).whatis().identify(address)
         return Rows([(address, identity)])

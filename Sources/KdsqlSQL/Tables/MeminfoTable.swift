@@ -10,10 +10,7 @@ struct MeminfoTable: VirtualTable {
     }
     static var estimatedRows: Double { 50 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).memInfo().lines().enumerated().map { ($0.offset, $0.element) })
     }
 

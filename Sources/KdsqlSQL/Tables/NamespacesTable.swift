@@ -21,10 +21,7 @@ struct NamespacesTable: VirtualTable {
     }
     static var estimatedRows: Double { 2000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.namespaces()
         let tasks = try session.tasks()

@@ -20,10 +20,7 @@ struct NeighboursTable: VirtualTable {
     }
     static var estimatedRows: Double { 20 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).neighbours().all())
     }
 

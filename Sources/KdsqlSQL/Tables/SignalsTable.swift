@@ -31,10 +31,7 @@ struct SignalsTable: VirtualTable {
     }
     static var estimatedRows: Double { 10_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let tasks = try session.tasks()
         let signals = try session.signals()

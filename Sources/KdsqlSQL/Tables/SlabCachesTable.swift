@@ -24,10 +24,7 @@ struct SlabCachesTable: VirtualTable {
     }
     static var estimatedRows: Double { 150 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let walker = try context.session(neededBy: Self.name).slabCaches()
         var pending = try walker.addresses()[...]
         return Rows(next: {

@@ -17,10 +17,7 @@ struct SlabObjectsTable: VirtualTable {
     }
     static var estimatedRows: Double { 200_000 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         if filter.cache.isEmpty { return .empty }
         let session = try context.session(neededBy: Self.name)
         let caches = try session.slabCaches()

@@ -18,10 +18,7 @@ struct SwapDevicesTable: VirtualTable {
     }
     static var estimatedRows: Double { 2 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).swapDevices().all())
     }
 

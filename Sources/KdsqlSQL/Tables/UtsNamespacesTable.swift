@@ -14,10 +14,7 @@ struct UtsNamespacesTable: VirtualTable {
     }
     static var estimatedRows: Double { 3 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.namespaces()
         return Rows(try walker.distinct("uts", tasks: try session.tasks().all()).map { try walker.uts(at: $0) })

@@ -23,10 +23,7 @@ struct ZonesTable: VirtualTable {
     }
     static var estimatedRows: Double { 5 }
 
-    let context: ConnectionContext
-    init(context: ConnectionContext) { self.context = context }
-
-    func open(_ filter: Filter) throws -> Rows<Row> {
+    func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         Rows(try context.session(neededBy: Self.name).zones().all())
     }
 
