@@ -29,7 +29,7 @@ MATRIX_GENERATIONS := 5.10,6.1,6.12,7.3
 SHARED_FIXTURES := $(CURDIR)/../shared/fixtures
 CACHE_FIXTURES := $(HOME)/.cache/kdsql/fixtures
 
-.PHONY: demo test deps fixtures ensure-sets test-kernels datasette
+.PHONY: demo test deps fixtures ensure-sets test-kernels datasette debug-vmlinux
 
 demo: deps
 	swift build
@@ -37,7 +37,7 @@ demo: deps
 
 # The extension tests load libkdsqlext.so from the build directory; `swift test`
 # alone does not build a dynamic library product.
-test: deps fixtures datasette
+test: deps fixtures datasette debug-vmlinux
 	swift build --product kdsqlext
 	swift test
 
@@ -76,6 +76,8 @@ ensure-sets:
 	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; esac
 	    Tests/Fixtures/make-dump --kernel "$$release" $(ORACLE) $$scenario
 	done
+	Tests/Fixtures/make-dump
+
 
 # Every kernel generation: the missing sets are generated (5.10 and 7.3 with drgn's stacks),
 # then the per-generation suites run on all four; a set still missing fails them.
@@ -94,3 +96,38 @@ test-kernels: deps
 	done
 	swift build --build-tests
 	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) KDSQL_ORACLE=1 swift test --skip-build --filter Generation
+
+# libFuzzer targets (Fuzz/README.md): FUZZ_SECONDS each (CI: 60).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz faults
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# Fault campaign: damaged copies of the fixtures (Scripts/fault-campaign.py),
+# FAULT_SECONDS in all (CI: 300): no crash, no hang, no silently changed answer.
+FAULT_SECONDS ?= 300
+faults: deps fixtures
+	swift build
+	python3 Scripts/fault-campaign.py --seconds $(FAULT_SECONDS)
+
+# The DWARF tests (BTF and DWARF agree, inlined frames and source lines) read the
+# debug vmlinux of the 6.1 and 6.12 fixtures from Debian's linux-image-KVER-dbg
+# (~280 MB each, from the machine's own suite, bookworm and bookworm-backports).
+# The .debs and the extracted vmlinux files (~600 MB each) stay in
+# ~/.cache/kdsql/debug, outside the repository; a warm cache costs nothing.
+# Cold: 40 s for 6.1 (3 s download, the rest xz) on an idle development machine.
+DEBUG_KVERS := 6.1.0-56-cloud-amd64 6.12.117+deb12-cloud-amd64
+DEBUG_DIR := $(HOME)/.cache/kdsql/debug
+debug-vmlinux:
+	@mkdir -p $(DEBUG_DIR)
+	cd $(DEBUG_DIR)
+	for kver in $(DEBUG_KVERS); do
+	    [ -s usr/lib/debug/boot/vmlinux-$$kver ] && continue
+	    pkg=linux-image-$$kver-dbg
+	    if ! ls $${pkg}_*.deb >/dev/null 2>&1; then
+	        apt-cache show $$pkg >/dev/null 2>&1 || $(SUDO) apt-get update -qq
+	        apt-get download -q $$pkg
+	    fi
+	    dpkg-deb --fsys-tarfile $${pkg}_*.deb | tar -x ./usr/lib/debug/boot/vmlinux-$$kver ./usr/lib/debug/boot/System.map-$$kver
+	    echo "debug vmlinux: $(DEBUG_DIR)/usr/lib/debug/boot/vmlinux-$$kver"
+	done

@@ -3,7 +3,7 @@
 //
 // Layers (each imports only those below it):
 //   1. KdsqlDump       dump file formats, physical memory, page cache
-//   2. KdsqlDebugInfo  VMCOREINFO, System.map, kallsyms, BTF types
+//   2. KdsqlDebugInfo  VMCOREINFO, System.map, kallsyms, BTF types, DWARF (vmlinux)
 //   3. KdsqlMemory     x86_64 translation, the opened Kernel, typed objects
 //   4. KdsqlKernel     walkers over kernel data structures
 //   5. KdsqlSQL        SQLite virtual tables and scalar functions, bound to
@@ -35,11 +35,13 @@ let package = Package(
         // that it can also be built as a loadable extension.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // DWARF of a debug vmlinux (elfutils).
+        .systemLibrary(name: "CDw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
 
         // Layer 1
         .target(name: "KdsqlDump", dependencies: ["CElf", "CZlib", "CLzo", "CSnappy", "CZstd"]),
         // Layer 2
-        .target(name: "KdsqlDebugInfo", dependencies: ["KdsqlDump"]),
+        .target(name: "KdsqlDebugInfo", dependencies: ["KdsqlDump", "CDw"]),
         // Layer 3
         .target(name: "KdsqlMemory", dependencies: ["KdsqlDump", "KdsqlDebugInfo"]),
         // Layer 4

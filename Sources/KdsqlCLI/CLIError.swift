@@ -27,10 +27,15 @@ public enum CLIError: Error, Equatable {
     case missingTables(query: String, tables: [String])
     /// SQLite rejected or failed a statement.
     case sql(SQLError)
+    /// A statement failed because the dump is damaged where it needed to
+    /// read (found mid-query; with --strict, any unreadable object).
+    case damagedDump(SQLError)
 
-    /// 1 for SQL errors, 2 for a bad dump or bad arguments (the documented contract).
+    /// 1 for SQL errors, 2 for a bad dump or bad arguments, 3 for a dump
+    /// found damaged mid-query (the documented contract).
     public var exitStatus: Int32 {
         switch self {
+        case .damagedDump: return 3
         case .sql, .missingTables: return 1
         case .cannotOpenDump, .cannotUseFile, .usage, .cannotReadFile, .cannotWriteOutput, .unknownQuery, .badCacheSize, .missingParameter, .badParameter: return 2
         }
@@ -62,6 +67,8 @@ public enum CLIError: Error, Equatable {
             return "saved query '\(query)' needs table\(tables.count == 1 ? "" : "s") \(tables.joined(separator: ", ")), which this dump does not provide"
         case let .sql(error):
             return error.oneLineDescription
+        case let .damagedDump(error):
+            return "the dump is damaged: " + error.oneLineDescription
         }
     }
 }

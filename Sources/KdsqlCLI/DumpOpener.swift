@@ -8,14 +8,18 @@ public struct OpenRequest: Equatable, Sendable {
     public var dumpPath: String
     public var systemMap: String?
     public var vmlinux: String?
+    /// "dwarf" or "btf" (`--types`); nil: the default.
+    public var types: String?
     public var cacheMB: Int?
     /// Unreadable memory is an error instead of NULL plus a warning.
     public var strict: Bool
 
-    public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, cacheMB: Int? = nil, strict: Bool = false) {
+    public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
+                cacheMB: Int? = nil, strict: Bool = false) {
         self.dumpPath = dumpPath
         self.systemMap = systemMap
         self.vmlinux = vmlinux
+        self.types = types
         self.cacheMB = cacheMB
         self.strict = strict
     }
@@ -30,7 +34,8 @@ public enum DumpOpener {
         if let vmlinux = request.vmlinux { try checkReadable(vmlinux, what: "vmlinux") }
         let kernel: Kernel
         do {
-            var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux)
+            var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux,
+                                         typeSource: request.types.flatMap(TypeSource.init(rawValue:)), strict: request.strict)
             if let mb = request.cacheMB { options.cacheBytes = mb << 20 }
             kernel = try Kernel.open(path: request.dumpPath, options: options)
         } catch let error as DebugInfoError where request.systemMap != nil {
@@ -49,7 +54,13 @@ public enum DumpOpener {
     }
 
     static func checkReadable(_ path: String, what: String) throws(CLIError) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        // Only regular files: open(2) of a FIFO would block, and a directory
+        // opens fine but is no map.
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            throw .cannotUseFile(path: path, what: what, reason: st.st_mode & S_IFMT == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
+        }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .cannotUseFile(path: path, what: what, reason: SystemError.describe(errno)) }
         close(fd)
     }

@@ -37,6 +37,7 @@ public struct EditLineReader: LineReader {
             return InterruptHandler.takePending() ? .interrupted : .end
         }
         defer { free(line) }
+        if InterruptHandler.takePending() { return .interruptedThenLine(String(cString: line)) }
         return .line(String(cString: line))
     }
 

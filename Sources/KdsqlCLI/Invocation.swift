@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import KdsqlDebugInfo
 import KdsqlSQL
 
 /// One run of `kdsql [OPTIONS] DUMP [SQL]`: checks the arguments, opens the
@@ -19,7 +20,7 @@ struct Invocation {
 
     func run() throws(CLIError) -> Int32 {
         if let mb = command.cacheMB, mb <= 0 { throw CLIError.badCacheSize(String(mb)) }
-        let (dumpPath, sqlIsPositional) = try dumpPath()
+        let (vmlinux, dumpPath, sqlPosition) = try vmlinuxAndDumpPath()
         let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
         for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
 
@@ -30,7 +31,7 @@ struct Invocation {
             given[name] = value
         }
         var items: [Item] = []
-        for source in StatementSource.ordered(arguments, command: command, sqlIsPositional: sqlIsPositional) {
+        for source in StatementSource.ordered(arguments, command: command, sqlPosition: sqlPosition) {
             switch source {
             case .sql(let text): items.append(.sql(text))
             case .file(let path): items.append(.script(try FileText.read(path)))
@@ -49,8 +50,9 @@ struct Invocation {
         let format = command.format ?? .defaultFor(terminal: out.isTerminal)
 
         let database = try DumpOpener.open(OpenRequest(
-            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: command.vmlinux,
+            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, types: command.types?.rawValue,
             cacheMB: command.cacheMB, strict: command.strict))
+        for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 
         if let report = command.report {
             try TriageReport.write(database: database, dumpPath: dumpPath, to: report)
@@ -112,6 +114,26 @@ struct Invocation {
 
     /// The dump to open, and whether the first positional is the SQL
     /// (with `--sample` there is no DUMP to give).
+    /// crash's order, `kdsql VMLINUX DUMP [SQL]`: a first positional that is
+    /// an ELF executable is the vmlinux, and the rest shift by one. Returns
+    /// the vmlinux (that or -k), the dump, and which positional is the SQL.
+    private func vmlinuxAndDumpPath() throws(CLIError) -> (String?, String, StatementSource.SQLPosition) {
+        if !command.sample, let first = command.dump, Vmlinux.looksLikeVmlinux(path: first) {
+            if let given = command.vmlinux {
+                throw .usage("two vmlinux files: \(first) and -k \(given); give one")
+            }
+            guard let dump = command.sql else {
+                throw .usage("missing DUMP after the vmlinux \(first): kdsql VMLINUX DUMP [SQL]")
+            }
+            return (first, dump, .third)
+        }
+        guard command.sqlAfterVmlinuxOrder == nil else {
+            throw .usage("too many arguments: kdsql [OPTIONS] DUMP [SQL] (quote the SQL, or use -c)")
+        }
+        let (dump, sqlIsPositional) = try dumpPath()
+        return (command.vmlinux, dump, sqlIsPositional ? .first : .second)
+    }
+
     private func dumpPath() throws(CLIError) -> (String, Bool) {
         if command.sample {
             guard command.sql == nil else {

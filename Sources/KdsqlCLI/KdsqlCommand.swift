@@ -8,15 +8,19 @@ public struct KdsqlCommand: ParsableCommand {
         discussion: """
         With no SQL and stdin a terminal, starts an interactive shell (.help lists its commands); \
         with stdin piped, reads statements from it. Exit status: 0 success, 1 SQL error, \
-        2 bad dump or bad arguments.
+        2 bad dump or bad arguments, 3 dump found damaged mid-query (objects it cannot read are \
+        otherwise skipped with a warning; --strict turns that into this error).
         """,
         subcommands: [QueriesCommand.self])
 
     @Option(name: [.customShort("m"), .customLong("system-map")], help: ArgumentHelp("Symbols, where the dump cannot supply them.", valueName: "FILE"))
     public var systemMap: String?
 
-    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux (when DWARF support exists).", valueName: "FILE"))
+    @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux: symbols from its symbol table, types from its DWARF, source lines in stack_frames. `kdsql VMLINUX DUMP` (crash's order) works too.", valueName: "FILE"))
     public var vmlinux: String?
+
+    @Option(name: .customLong("types"), help: ArgumentHelp("Type source: dwarf (the debug vmlinux; found in /usr/lib/debug when -k is not given) or btf (from the dump). Default: dwarf with -k, else btf.", valueName: "dwarf|btf"))
+    public var types: TypeSourceArgument?
 
     @Option(name: [.customShort("c"), .customLong("command")], help: ArgumentHelp("Run SQL and exit (repeatable; -c, -f and -q run in the order given).", valueName: "SQL"))
     public var commands: [String] = []
@@ -51,7 +55,7 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries (wins over the built-in and user ones).", valueName: "DIR"))
     public var queriesDir: String?
 
-    @Flag(help: "Unreadable memory is an error instead of NULL + warning.")
+    @Flag(help: "Refuse damaged dumps: a cut file, or any object a scan cannot read, is an error (exit 3) instead of a skip or NULL with a warning.")
     public var strict = false
 
     @Flag(help: "Use the bundled sample dump instead of DUMP.")
@@ -66,9 +70,18 @@ public struct KdsqlCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("SQL to run, like one -c.", valueName: "SQL"))
     public var sql: String?
 
+    /// The SQL when the first positional was a vmlinux (`kdsql VMLINUX DUMP SQL`).
+    @Argument(help: .hidden)
+    public var sqlAfterVmlinuxOrder: String?
+
     public init() {}
 
     public var hasStatements: Bool { !commands.isEmpty || sql != nil || !files.isEmpty || !queries.isEmpty }
+}
+
+/// `--types dwarf|btf`.
+public enum TypeSourceArgument: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case dwarf, btf
 }
 
 /// `kdsql queries` — lists the saved queries; needs no dump.

@@ -16,6 +16,10 @@ public enum LineInput: Equatable, Sendable {
     case line(String)
     /// Ctrl-C at the prompt: the shell drops what was typed so far.
     case interrupted
+    /// A Ctrl-C that came while the prompt was being drawn, before the line
+    /// editor read the keyboard (the terminal raised SIGINT itself), then a
+    /// line: the entry typed so far is dropped and the line starts afresh.
+    case interruptedThenLine(String)
     case end
 }
 

@@ -93,6 +93,9 @@ public final class Shell {
                 pending = ""
                 screen.write("\n")
                 continue
+            case .interruptedThenLine(let text):
+                pending = ""
+                line = text
             case .line(let text):
                 line = text
             }
@@ -151,7 +154,9 @@ public final class Shell {
             try executor.run(sql, into: target, afterEach: { self.reportWarnings() })
         } catch let error as SQLError {
             reportWarnings()
-            fail(.sql(error))
+            // The dump's damage (under --strict, or where nothing could be
+            // skipped) is not an SQL mistake: its own exit status.
+            fail(database.context.takeDamageFailure() != nil ? .damagedDump(error) : .sql(error))
         } catch let error as CLIError {
             fail(error)
         } catch {
@@ -166,9 +171,11 @@ public final class Shell {
 
     private func reportWarnings() {
         let warnings = database.drainWarnings()
-        guard !warnings.isEmpty else { return }
+        let summary = database.context.drainDamageSummary()
+        guard !warnings.isEmpty || summary != nil else { return }
         out.flush()
         for warning in warnings { writeStandardError("Warning: \(warning)") }
+        if let summary { writeStandardError("kdsql: \(summary)") }
     }
 
     private func fail(_ text: String) {

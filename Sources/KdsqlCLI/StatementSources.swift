@@ -7,12 +7,16 @@ enum StatementSource: Equatable {
     case query(String)
 
     /// Options that take a value (so that value is not taken for a positional).
-    static let valueOptions: Set<String> = ["-m", "--system-map", "-k", "--vmlinux", "--format", "-o", "--output",
+    static let valueOptions: Set<String> = ["-m", "--system-map", "-k", "--vmlinux", "--types", "--format", "-o", "--output",
                                             "--cache-mb", "--queries-dir", "--param", "--report"]
+
+    /// Which positional is the SQL: the first with --sample, the second
+    /// after DUMP, the third in crash's `VMLINUX DUMP SQL`.
+    enum SQLPosition: Int { case first = 1, second, third }
 
     /// `arguments` as given; `command` as parsed from them. Falls back to
     /// the parsed arrays (-c, SQL, -f, -q) if the two readings disagree.
-    static func ordered(_ arguments: [String], command: KdsqlCommand, sqlIsPositional: Bool) -> [StatementSource] {
+    static func ordered(_ arguments: [String], command: KdsqlCommand, sqlPosition: SQLPosition) -> [StatementSource] {
         var out: [StatementSource] = []
         var positionals = 0
         var i = 0
@@ -22,8 +26,8 @@ enum StatementSource: Equatable {
             let a = arguments[i]
             if onlyPositionals || !a.hasPrefix("-") || a == "-" {
                 positionals += 1
-                // DUMP, then SQL (with --sample the first positional is the SQL).
-                if positionals == (sqlIsPositional ? 1 : 2) { out.append(.sql(a)) }
+                // [VMLINUX] DUMP, then SQL (with --sample the first positional is the SQL).
+                if positionals == sqlPosition.rawValue { out.append(.sql(a)) }
                 i += 1
                 continue
             }
@@ -46,7 +50,11 @@ enum StatementSource: Equatable {
             i += (inline == nil && valueOptions.contains(name)) ? 2 : 1
         }
         var parsed: [StatementSource] = command.commands.map(StatementSource.sql)
-        let positional = sqlIsPositional ? command.dump : command.sql
+        let positional = switch sqlPosition {
+        case .first: command.dump
+        case .second: command.sql
+        case .third: command.sqlAfterVmlinuxOrder
+        }
         if let positional { parsed.append(.sql(positional)) }
         parsed += command.files.map(StatementSource.file) + command.queries.map(StatementSource.query)
         let sameItems = out.count == parsed.count && out.allSatisfy { item in

@@ -48,6 +48,9 @@ public final class LazyKallsyms: SymbolTable {
         self.offsetsAddress = offsetsAddress
         self.encoding = encoding
         self.fullDecoder = fullDecoder
+        guard count > 1, count < 5_000_000, tokenIndex.count >= 256 else {
+            throw DebugInfoError.malformed(what: "kallsyms", detail: "kallsyms_num_syms is \(count)")
+        }
         self.seqsAddress = seqsAddress
         self.markersAddress = markersAddress
         var tokens: [[UInt8]] = []
@@ -66,12 +69,14 @@ public final class LazyKallsyms: SymbolTable {
     /// one lies inside the names table, and the names at both ends of the
     /// sorted order are in order.
     private func validate() throws {
+        // A zeroed or damaged kallsyms_num_syms must not reach marker(0) below.
         let groups = (count + 255) / 256
+        guard groups > 1 else { throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "\(count) symbols are too few for a kernel") }
         let markers = try read(markersAddress, groups * 4)
         func marker(_ g: Int) -> UInt32 {
             UInt32(markers[g * 4]) | UInt32(markers[g * 4 + 1]) << 8 | UInt32(markers[g * 4 + 2]) << 16 | UInt32(markers[g * 4 + 3]) << 24
         }
-        guard marker(0) == 0, groups > 1 else { throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "not where expected") }
+        guard marker(0) == 0 else { throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "not where expected") }
         for g in 1..<groups where marker(g) <= marker(g - 1) {
             throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "not increasing at group \(g)")
         }

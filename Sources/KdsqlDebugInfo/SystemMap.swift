@@ -39,8 +39,7 @@ public final class SystemMap: SymbolTable, @unchecked Sendable {
 
     /// Parses System.map bytes. Malformed lines are skipped; a file without a
     /// single symbol line throws `DebugInfoError.malformed`.
-    public init(bytes: [UInt8], kaslrOffset: UInt64 = 0) throws {
-        self.kaslrOffset = kaslrOffset
+    public convenience init(bytes: [UInt8], kaslrOffset: UInt64 = 0) throws {
         var addresses: [UInt64] = [], starts: [UInt32] = [], lengths: [UInt32] = [], types: [UInt8] = []
         let estimate = bytes.count / 32
         addresses.reserveCapacity(estimate); starts.reserveCapacity(estimate)
@@ -79,7 +78,7 @@ public final class SystemMap: SymbolTable, @unchecked Sendable {
                 while i < n && b[i] != 0x0a { i += 1 }  // rest of the line (e.g. "[module]")
                 i += 1
                 guard ok else { continue }
-                addresses.append(value >= SystemMap.kernelImageStart ? value &+ kaslrOffset : value)
+                addresses.append(value)
                 starts.append(UInt32(nameStart))
                 lengths.append(UInt32(nameLength))
                 types.append(type)
@@ -90,6 +89,18 @@ public final class SystemMap: SymbolTable, @unchecked Sendable {
                 what: "System.map",
                 detail: "no `address type name` lines in \(bytes.count) bytes; this is not a System.map")
         }
+        self.init(storage: bytes, linkAddresses: addresses, nameStarts: starts, nameLengths: lengths, types: types,
+                  kaslrOffset: kaslrOffset)
+    }
+
+    /// Symbols given as link-time addresses, names as (start, length) slices
+    /// of `storage`, and type letters; shared by the System.map parser and the
+    /// ELF symbol table of a vmlinux (VmlinuxSymbols).
+    init(storage bytes: [UInt8], linkAddresses: [UInt64], nameStarts starts: [UInt32], nameLengths lengths: [UInt32],
+         types: [UInt8], kaslrOffset: UInt64) {
+        self.kaslrOffset = kaslrOffset
+        var addresses = linkAddresses.map { $0 >= SystemMap.kernelImageStart ? $0 &+ kaslrOffset : $0 }
+        var starts = starts, lengths = lengths, types = types
 
         // nm -n output is sorted already; a hand-edited or concatenated map
         // may not be, and binary search needs it.

@@ -15,6 +15,10 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case pageExcluded(physicalAddress: UInt64)
     /// The address lies outside every memory range the dump describes.
     case notInDump(physicalAddress: UInt64)
+    /// The page was dumped, but its bytes lie past the end of a dump file that
+    /// was cut short (a full /var/crash, an interrupted copy): it reads as
+    /// excluded, and the dump said so once when it was opened.
+    case pageMissing(physicalAddress: UInt64)
     /// The page is compressed with a method this build cannot decode.
     case unsupportedCompression(method: String, pfn: UInt64)
     /// Decompressing a page failed or gave the wrong length.
@@ -35,10 +39,24 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
             return "physical page \(hex(pa & ~0xfff)) was excluded from the dump (filtered by makedumpfile or never dumped)"
         case .notInDump(let pa):
             return "physical address \(hex(pa)) is outside the memory described by the dump"
+        case .pageMissing(let pa):
+            return "physical page \(hex(pa & ~0xfff)) lies past the end of the truncated dump file"
         case .unsupportedCompression(let method, let pfn):
             return "page frame \(hex(pfn)) is compressed with \(method), which this build cannot decode"
         case .decompressionFailed(let method, let pfn, let offset):
             return "\(method) decompression of page frame \(hex(pfn)) (file offset \(offset)) failed: the dump is corrupt"
+        }
+    }
+}
+
+extension DumpError {
+    /// True for memory the dump does not hold (filtered out, outside its
+    /// ranges, or lost with the end of a cut file): a reader skips the object
+    /// that lives there and goes on. Corruption of the file itself is not this.
+    public var isUnreadableMemory: Bool {
+        switch self {
+        case .pageExcluded, .notInDump, .pageMissing: return true
+        default: return false
         }
     }
 }

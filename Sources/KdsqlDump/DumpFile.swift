@@ -75,4 +75,68 @@ public protocol DumpFile: PhysicalMemory {
     func presentPageFrames() -> [UInt64]
     /// Cache counters (ELF dumps, read in place, report no decompression).
     var cacheStats: PageCacheStats { get }
+    /// What looked wrong while opening (unknown header version, stray status
+    /// bits, a file cut short), one line each; the front end prints them once.
+    var openWarnings: [String] { get }
+    /// Set when the file ends before the data its headers promise.
+    var truncation: DumpTruncation? { get }
+    /// A hash of every stored byte (compressed, as in the file) behind the
+    /// page-aligned physical range, without decompressing: two dumps give
+    /// the same value only when they store the same bytes. Nil when the
+    /// format cannot say cheaply.
+    func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64?
+}
+
+extension DumpFile {
+    public var openWarnings: [String] { [] }
+    public var truncation: DumpTruncation? { nil }
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? { nil }
+}
+
+/// FNV-1a over 8-byte words (then the tail bytes): fast, and enough to tell
+/// whether stored bytes changed (it guards a cache, it is not a signature).
+public struct Fingerprint {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    public init() {}
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var h = value
+        let words = bytes.count / 8
+        for i in 0..<words {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3
+        }
+        for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
+        value = h
+    }
+    public mutating func add(_ v: UInt64) {
+        value = (value ^ v) &* 0x100_0000_01b3
+    }
+}
+
+/// How much of a cut-short dump is gone: the pages whose stored bytes lie past
+/// the end of the file. They read as `DumpError.pageMissing`.
+public struct DumpTruncation: Sendable, Equatable, CustomStringConvertible {
+    /// Size of the file as found.
+    public var fileSize: UInt64
+    /// Size the headers promise (at least).
+    public var expectedSize: UInt64
+    /// Dumped pages whose bytes are gone, of `dumpedPages`.
+    public var missingPages: Int
+    public var dumpedPages: Int
+    public init(fileSize: UInt64, expectedSize: UInt64, missingPages: Int, dumpedPages: Int) {
+        self.fileSize = fileSize
+        self.expectedSize = expectedSize
+        self.missingPages = missingPages
+        self.dumpedPages = dumpedPages
+    }
+
+    public var description: String {
+        func tenths(_ x: Double) -> String {
+            let t = Int((x * 10).rounded())
+            return "\(t / 10).\(t % 10)"
+        }
+        let pct = dumpedPages > 0 ? Double(missingPages) * 100 / Double(dumpedPages) : 0
+        let mib = Double(expectedSize - min(expectedSize, fileSize)) / 1048576
+        return "the dump file is truncated: \(fileSize) of at least \(expectedSize) bytes (\(tenths(mib)) MiB missing); "
+            + "\(missingPages) of \(dumpedPages) dumped pages (\(tenths(pct))%) are lost and read as excluded"
+    }
 }

@@ -1,8 +1,8 @@
 /// Splits a blob of ELF notes (the PT_NOTE format of `man 5 elf`: Elf64_Nhdr
 /// {u32 namesz, descsz, type}, then name and descriptor each padded to 4
 /// bytes) as kept in a kdump sub-header's offset_note/size_note.
-enum ElfNoteParser {
-    static func parse(_ blob: [UInt8], fileOffset: UInt64) throws -> [ElfNote] {
+public enum ElfNoteParser {
+    public static func parse(_ blob: [UInt8], fileOffset: UInt64) throws -> [ElfNote] {
         func u32(_ o: Int) -> Int {
             Int(UInt32(blob[o]) | UInt32(blob[o + 1]) << 8 | UInt32(blob[o + 2]) << 16 | UInt32(blob[o + 3]) << 24)
         }

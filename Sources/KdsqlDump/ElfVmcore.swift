@@ -1,4 +1,7 @@
 import CElf
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 /// An ELF64 vmcore: QEMU's `dump-guest-memory` ELF, makedumpfile `-E`, or a
 /// kexec /proc/vmcore copy. Layout: ELF64 core file (`man 5 elf`); each
@@ -16,6 +19,8 @@ public final class ElfVmcore: DumpFile {
         var memSize: UInt64
         var fileSize: UInt64
         var offset: UInt64
+        /// Of fileSize, the bytes the file really holds (less when it was cut short).
+        var presentSize: UInt64
     }
 
     public let path: String
@@ -23,6 +28,8 @@ public final class ElfVmcore: DumpFile {
     public let notes: [ElfNote]
     public let vmcoreinfo: String?
     public private(set) var header = DumpHeaderInfo()
+    public let truncation: DumpTruncation?
+    public var openWarnings: [String] { truncation.map { ["\($0)"] } ?? [] }
     public let physicalLimit: UInt64
     private let file: MappedFile
     private let segments: [Segment]
@@ -69,6 +76,7 @@ public final class ElfVmcore: DumpFile {
         }
         var segments: [Segment] = []
         var notes: [ElfNote] = []
+        var expectedEnd: UInt64 = 0, missingBytes: UInt64 = 0, dumpedBytes: UInt64 = 0
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else {
@@ -79,12 +87,26 @@ public final class ElfVmcore: DumpFile {
                 guard ph.p_filesz <= ph.p_memsz else {
                     throw DumpError.corrupt(what: "PT_LOAD \(i) (p_filesz > p_memsz)", offset: ehdr.e_phoff)
                 }
-                if ph.p_filesz > 0 {
-                    guard ph.p_offset <= file.size, ph.p_filesz <= file.size - ph.p_offset else {
-                        throw DumpError.truncated(what: "PT_LOAD segment \(i)", offset: ph.p_offset, fileSize: file.size)
-                    }
+                // Physical ranges end below 2^64 (and far below: MAX_PHYSMEM_BITS is 52).
+                guard ph.p_paddr < 1 << 52, ph.p_memsz <= (1 << 52) - ph.p_paddr else {
+                    throw DumpError.corrupt(what: "PT_LOAD \(i) (p_paddr 0x\(String(ph.p_paddr, radix: 16)) + p_memsz 0x\(String(ph.p_memsz, radix: 16)) is past the 52-bit physical address space)",
+                                            offset: ehdr.e_phoff + UInt64(i) * UInt64(ehdr.e_phentsize))
                 }
-                segments.append(Segment(start: ph.p_paddr, memSize: ph.p_memsz, fileSize: ph.p_filesz, offset: ph.p_offset))
+                guard ph.p_offset <= UInt64.max - ph.p_filesz else {
+                    throw DumpError.corrupt(what: "PT_LOAD \(i) (p_offset + p_filesz overflows)", offset: ehdr.e_phoff)
+                }
+                var present = ph.p_filesz
+                if ph.p_filesz > 0, ph.p_offset + ph.p_filesz > file.size {
+                    // Cut short: what survives is read; the rest reads as missing.
+                    present = ph.p_offset < file.size ? file.size - ph.p_offset : 0
+                    expectedEnd = max(expectedEnd, ph.p_offset + ph.p_filesz)
+                    missingBytes += ph.p_filesz - present
+                    dumpedBytes += ph.p_filesz
+                } else {
+                    dumpedBytes += ph.p_filesz
+                }
+                segments.append(Segment(start: ph.p_paddr, memSize: ph.p_memsz, fileSize: ph.p_filesz, offset: ph.p_offset,
+                                        presentSize: present))
             case UInt32(PT_NOTE):
                 notes += try ElfVmcore.parseNotes(elf: elf, file: file, offset: ph.p_offset, size: ph.p_filesz)
             default:
@@ -92,9 +114,15 @@ public final class ElfVmcore: DumpFile {
             }
         }
         segments.sort { $0.start < $1.start }
-        self.segments = segments
+        self.segments = try ElfVmcore.resolveOverlaps(segments, file: file)
+        if missingBytes > 0 {
+            truncation = DumpTruncation(fileSize: file.size, expectedSize: expectedEnd,
+                                        missingPages: Int((missingBytes + 4095) / 4096), dumpedPages: Int((dumpedBytes + 4095) / 4096))
+        } else {
+            truncation = nil
+        }
         self.notes = notes
-        self.physicalLimit = segments.map { $0.start + $0.memSize }.max() ?? 0
+        self.physicalLimit = self.segments.map { $0.start + $0.memSize }.max() ?? 0
         let info = notes.first { $0.name == "VMCOREINFO" }
         self.vmcoreinfo = info.map { String(decoding: $0.descriptor.prefix { $0 != 0 }, as: UTF8.self) }
         if vmcoreinfo == nil && segments.isEmpty {
@@ -106,6 +134,45 @@ public final class ElfVmcore: DumpFile {
         }
         header.machine = "x86_64"
         header.cpuCount = notes.filter { $0.name == "CORE" && $0.type == ElfNote.ntPrstatus }.count
+    }
+
+    /// Two PT_LOADs may describe the same physical memory only with the same
+    /// bytes: kexec's /proc/vmcore has one for the kernel text inside the
+    /// System RAM one. The duplicate is dropped; differing bytes mean a
+    /// damaged header, which would otherwise hide whole ranges of memory.
+    static func resolveOverlaps(_ sorted: [Segment], file: MappedFile) throws -> [Segment] {
+        var out: [Segment] = []
+        for var seg in sorted {
+            guard let prev = out.last, seg.start < prev.start + prev.memSize else { out.append(seg); continue }
+            // A segment reaching back past the start of the one it overlaps
+            // overlaps more than one: no dump tool writes that.
+            guard seg.start >= prev.start else {
+                throw DumpError.corrupt(what: "ELF program headers: the PT_LOAD at physical 0x\(String(seg.start, radix: 16)) overlaps several others", offset: 0)
+            }
+            let prevEnd = prev.start + prev.memSize
+            let overlapEnd = min(prevEnd, seg.start + seg.memSize)
+            // Compare the bytes both hold in the file.
+            let a0 = seg.start - prev.start
+            let common = min(overlapEnd - seg.start, prev.presentSize > a0 ? prev.presentSize - a0 : 0, seg.presentSize)
+            var same = true
+            if common > 0, let x = file.contiguousBytes(at: prev.offset + a0, count: Int(common))?.baseAddress,
+               let y = file.contiguousBytes(at: seg.offset, count: Int(common))?.baseAddress {
+                same = memcmp(x, y, Int(common)) == 0
+            }
+            guard same else {
+                throw DumpError.corrupt(what: "ELF program headers: PT_LOAD segments overlap at physical 0x\(String(seg.start, radix: 16))-0x\(String(overlapEnd, radix: 16)) with different contents", offset: 0)
+            }
+            if seg.start + seg.memSize <= prevEnd { continue }
+            // Keep the part past the previous segment.
+            let skip = prevEnd - seg.start
+            seg.start = prevEnd
+            seg.memSize -= skip
+            seg.offset += min(skip, seg.fileSize)
+            seg.fileSize -= min(skip, seg.fileSize)
+            seg.presentSize -= min(skip, seg.presentSize)
+            out.append(seg)
+        }
+        return out
     }
 
     private static func typeName(_ t: UInt16) -> String {
@@ -162,18 +229,40 @@ public final class ElfVmcore: DumpFile {
             let seg = segments[i]
             let within = pa - seg.start
             guard within < seg.fileSize else { throw DumpError.pageExcluded(physicalAddress: pa) }
-            let n = Int(min(UInt64(buffer.count - done), seg.fileSize - within))
+            guard within < seg.presentSize else { throw DumpError.pageMissing(physicalAddress: pa) }
+            let n = Int(min(UInt64(buffer.count - done), seg.presentSize - within))
             try file.copy(at: seg.offset + within, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + n)]), what: "PT_LOAD data")
             done += n
         }
         pagesRead &+= 1
     }
 
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? {
+        var fp = Fingerprint()
+        var done = 0
+        while done < count {
+            let pa = physical + UInt64(done)
+            guard let at = fileOffset(physical: pa), let i = segmentIndex(for: pa) else { throw DumpError.pageExcluded(physicalAddress: pa) }
+            let n = Int(min(UInt64(count - done), segments[i].presentSize - (pa - segments[i].start)))
+            fp.add(try file.bytes(at: at, count: n, what: "PT_LOAD data"))
+            done += n
+        }
+        return fp.value
+    }
+
+    /// File offset of a physical address's byte, when the file holds it
+    /// (diagnostics and the fault tests that patch a copy).
+    public func fileOffset(physical address: UInt64) -> UInt64? {
+        guard !segments.isEmpty, let i = segmentIndex(for: address) else { return nil }
+        let within = address - segments[i].start
+        return within < segments[i].presentSize ? segments[i].offset + within : nil
+    }
+
     public func presentPageFrames() -> [UInt64] {
         var pfns: [UInt64] = []
-        for seg in segments where seg.fileSize > 0 {
+        for seg in segments where seg.presentSize > 0 {
             let first = (seg.start + 4095) / 4096
-            let end = (seg.start + seg.fileSize) / 4096
+            let end = (seg.start + seg.presentSize) / 4096
             if first < end { pfns.append(contentsOf: first..<end) }
         }
         return pfns

@@ -31,6 +31,10 @@ public final class KdumpCompressedFile: DumpFile {
     public let presentPageCount: Int
     /// True when `kdump_sub_header.split` says this file is one part of a split dump.
     public let isSplit: Bool
+    public let openWarnings: [String]
+    public let truncation: DumpTruncation?
+    /// The bitmap's page count does not match the descriptor table (see init).
+    public private(set) var inconsistentDescriptors = false
 
     let source: any ByteSource
     let blockSize: Int
@@ -97,7 +101,8 @@ public final class KdumpCompressedFile: DumpFile {
         guard version >= 0 && version < 0x100 else {
             throw DumpError.corrupt(what: "kdump header_version \(version) (a big-endian or 32-bit dump? only 64-bit little-endian x86_64 dumps are supported)", offset: 8)
         }
-        headerVersion = Int(version)
+        var warnings: [String] = []
+        var effectiveVersion = version
         // After utsname (ends at 402) comes struct timeval, 8-aligned on a
         // 64-bit machine: 408..424; then the u32/int fields.
         let status = u32(424)
@@ -115,6 +120,17 @@ public final class KdumpCompressedFile: DumpFile {
             throw DumpError.corrupt(what: "kdump sub_hdr_size \(subHeaderBlocks)", offset: 432)
         }
         compression = KdumpCompression(rawValue: status).intersection(.methods)
+        // diskdump_mod.h DUMP_DH_*: zlib 0x1, lzo 0x2, snappy 0x4, incomplete 0x8,
+        // excluded vmemmap 0x10, zstd 0x20. Nothing else is ever written.
+        let knownStatus: UInt32 = 0x3f
+        if status & ~knownStatus != 0 {
+            warnings.append("kdump header status 0x\(String(status, radix: 16)) has bits makedumpfile never writes (0x\(String(status & ~knownStatus, radix: 16))): the header may be damaged")
+        } else if compression.rawValue.nonzeroBitCount > 1 {
+            warnings.append("kdump header status 0x\(String(status, radix: 16)) names more than one compression method (\(compression)): the header may be damaged; each page's own flags are used")
+        }
+        if status & 0x8 != 0 {
+            warnings.append("makedumpfile marked this dump incomplete (DUMP_DH_COMPRESSED_INCOMPLETE: it ran out of space); pages it did not write read as excluded")
+        }
 
         // struct kdump_sub_header, block 1; fields appear by header_version.
         let sub = UInt64(blockSize)
@@ -133,20 +149,34 @@ public final class KdumpCompressedFile: DumpFile {
         info.cpuCount = nrCpus > 0 ? Int(nrCpus) : nil
         info.pageSize = blockSize
         info.physBase = try field(0)
+        // makedumpfile writes header_version 6 (since 1.5.4); the fields of
+        // each version are listed in diskdump_mod.h struct kdump_sub_header.
+        if version > 6 {
+            warnings.append("kdump header_version \(version) is newer than any kdsql knows (6): the fields of version 6 are read; the header may be damaged")
+            effectiveVersion = 6
+        } else if version < 6, headerMaxMapnr != 0, UInt64(subHeaderBlocks) * UInt64(blockSize) >= 104,
+                  try field(96) == UInt64(headerMaxMapnr), try field(32) >= sub + 104 {
+            // An older header ends before byte 96 and its VMCOREINFO text
+            // follows it; a max_mapnr_64 equal to max_mapnr there means the
+            // version-6 fields are present and the version number is wrong.
+            warnings.append("kdump header_version \(version) disagrees with its sub-header, which carries the fields of version 6; reading it as version 6")
+            effectiveVersion = 6
+        }
+        headerVersion = Int(version)
         var split = false
         var start: UInt64 = 0
         var end: UInt64 = UInt64(headerMaxMapnr)
         var mapnr = UInt64(headerMaxMapnr)
-        if version >= 1 {
+        if effectiveVersion >= 1 {
             info.dumpLevel = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: try field(8))))
         }
-        if version >= 2 {
+        if effectiveVersion >= 2 {
             split = UInt32(truncatingIfNeeded: try field(8) >> 32) != 0
             start = try field(16)
             end = try field(24)
         }
         var vmcoreinfoText: String?
-        if version >= 3 {
+        if effectiveVersion >= 3 {
             let off = try field(32), size = try field(40)
             if size > 0 {
                 guard size < 1 << 24 else { throw DumpError.corrupt(what: "kdump size_vmcoreinfo \(size)", offset: sub + 40) }
@@ -158,7 +188,7 @@ public final class KdumpCompressedFile: DumpFile {
             }
         }
         var notes: [ElfNote] = []
-        if version >= 4 {
+        if effectiveVersion >= 4 {
             let off = try field(48), size = try field(56)
             if size > 0 {
                 guard size < 1 << 26 else { throw DumpError.corrupt(what: "kdump size_note \(size)", offset: sub + 56) }
@@ -168,7 +198,7 @@ public final class KdumpCompressedFile: DumpFile {
                 notes = try ElfNoteParser.parse(try source.array(at: off, count: Int(size), what: "kdump ELF notes"), fileOffset: off)
             }
         }
-        if version >= 6 {
+        if effectiveVersion >= 6 {
             start = try field(80)
             end = try field(88)
             mapnr = try field(96)
@@ -225,6 +255,59 @@ public final class KdumpCompressedFile: DumpFile {
         rankBase = base
         presentPageCount = Int(KdumpCompressedFile.rankOf(end, bitmap: dumpableBitmap, rank: rank) - base)
 
+        // A file cut short (full /var/crash, interrupted copy): the headers
+        // promise page data past its end. What survives is read; the rest
+        // reads as missing.
+        let promisedDescriptors = descriptorTable + UInt64(presentPageCount) * UInt64(KdumpCompressedFile.descriptorSize)
+        var truncation: DumpTruncation?
+        if presentPageCount > 0 {
+            // Page data follows pfn order, except that zero pages share one
+            // stored page near the start: the furthest end among the last
+            // descriptors is where the file must reach.
+            var lastEnd: UInt64 = 0
+            if promisedDescriptors <= fileSize {
+                let tail = min(presentPageCount, 4096)
+                let d = KdumpCompressedFile.descriptorSize
+                if let bytes = try? source.array(at: promisedDescriptors - UInt64(tail * d), count: tail * d, what: "kdump page descriptors") {
+                  bytes.withUnsafeBytes { raw in
+                    for k in 0..<tail {
+                        let o = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * d, as: UInt64.self))
+                        let n = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * d + 8, as: UInt32.self)))
+                        lastEnd = max(lastEnd, o <= UInt64.max - n ? o + n : UInt64.max)
+                    }
+                  }
+                } else {
+                    lastEnd = UInt64.max  // a hole in a cut flattened stream
+                }
+            }
+            if promisedDescriptors > fileSize || lastEnd > fileSize {
+                truncation = KdumpCompressedFile.measureTruncation(
+                    source: source, table: descriptorTable, count: presentPageCount,
+                    expected: max(promisedDescriptors, lastEnd == UInt64.max ? 0 : lastEnd))
+            }
+        }
+        self.truncation = truncation
+        if let truncation { warnings.append("\(truncation)") }
+        // makedumpfile writes the page data right after the descriptor table
+        // (write_kdump_pages: offset_data = table + count * sizeof(page_desc)),
+        // so the lowest data offset is where the table ends. Otherwise the
+        // bitmap and the descriptors disagree on how many pages were dumped,
+        // and every page after the difference would read another's bytes.
+        if presentPageCount > 0, truncation == nil {
+            let head = min(presentPageCount, 4096), d = KdumpCompressedFile.descriptorSize
+            if let bytes = try? source.array(at: descriptorTable, count: head * d, what: "kdump page descriptors") {
+                var lowest = UInt64.max
+                bytes.withUnsafeBytes { raw in
+                    for k in 0..<head { lowest = min(lowest, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * d, as: UInt64.self))) }
+                }
+                if lowest != promisedDescriptors {
+                    warnings.append("kdump bitmap and page descriptors disagree: the bitmap counts \(presentPageCount) dumped pages, so page data should start at offset \(promisedDescriptors), but it starts at \(lowest); pages may read another page's bytes")
+                    inconsistentDescriptors = true
+                }
+            }
+        }
+        self.openWarnings = warnings
+
         if let vmcoreinfoText, !notes.contains(where: { $0.name == "VMCOREINFO" }) {
             notes.append(ElfNote(name: "VMCOREINFO", type: 0, descriptor: Array(vmcoreinfoText.utf8)))
         }
@@ -244,6 +327,40 @@ public final class KdumpCompressedFile: DumpFile {
     }
 
     deinit { scratch.deallocate() }
+
+    /// Counts the dumped pages whose descriptor or data lies past the end of
+    /// the file (one pass over the surviving descriptors, only for cut files).
+    static func measureTruncation(source: any ByteSource, table: UInt64, count: Int, expected: UInt64) -> DumpTruncation {
+        let size = source.size
+        let d = UInt64(descriptorSize)
+        let surviving = table >= size ? 0 : Int(min(UInt64(count), (size - table) / d))
+        var missing = count - surviving
+        var expectedEnd = expected
+        let chunk = 4096
+        var i = 0
+        while i < surviving {
+            let n = min(chunk, surviving - i)
+            // A cut flattened stream can lose records in the middle too.
+            guard let bytes = try? source.array(at: table + UInt64(i) * d, count: n * Int(d), what: "kdump page descriptors") else {
+                missing += n
+                i += n
+                continue
+            }
+            bytes.withUnsafeBytes { raw in
+                for k in 0..<n {
+                    let o = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * Int(d), as: UInt64.self))
+                    let len = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * Int(d) + 8, as: UInt32.self)))
+                    if o > size || len > size - o {
+                        missing += 1
+                        // Descriptors past a sane bound are damage, not a promise.
+                        if o < 1 << 50, len <= 8192 { expectedEnd = max(expectedEnd, o + len) }
+                    }
+                }
+            }
+            i += n
+        }
+        return DumpTruncation(fileSize: size, expectedSize: max(expectedEnd, size), missingPages: missing, dumpedPages: count)
+    }
 
     /// Number of dumped pages below `pfn`.
     @inline(__always)
@@ -322,7 +439,14 @@ public final class KdumpCompressedFile: DumpFile {
         let index = KdumpCompressedFile.rankOf(pfn, bitmap: dumpableBitmap, rank: rank) &- rankBase
         let at = descriptorTable + UInt64(index) * UInt64(KdumpCompressedFile.descriptorSize)
         var desc: (UInt64, UInt32, UInt32, UInt64) = (0, 0, 0, 0)
-        try withUnsafeMutableBytes(of: &desc) { try source.copy(at: at, into: $0, what: "kdump page descriptor") }
+        if truncation != nil, at > source.size || UInt64(KdumpCompressedFile.descriptorSize) > source.size - at {
+            throw DumpError.pageMissing(physicalAddress: pfn << pageShift)
+        }
+        do {
+            try withUnsafeMutableBytes(of: &desc) { try source.copy(at: at, into: $0, what: "kdump page descriptor") }
+        } catch DumpError.truncated where truncation != nil {
+            throw DumpError.pageMissing(physicalAddress: pfn << pageShift)
+        }
         let offset = UInt64(littleEndian: desc.0)
         let size = Int(UInt32(littleEndian: desc.1))
         let flags = UInt32(littleEndian: desc.2)
@@ -330,9 +454,27 @@ public final class KdumpCompressedFile: DumpFile {
             throw DumpError.corrupt(what: "page descriptor of pfn 0x\(String(pfn, radix: 16)) (offset \(offset), size \(size))", offset: at)
         }
         guard offset <= source.size, UInt64(size) <= source.size - offset else {
-            throw DumpError.truncated(what: "page data of pfn 0x\(String(pfn, radix: 16))", offset: offset, fileSize: source.size)
+            if truncation != nil { throw DumpError.pageMissing(physicalAddress: pfn << pageShift) }
+            throw DumpError.corrupt(what: "page descriptor of pfn 0x\(String(pfn, radix: 16)) (offset \(offset), size \(size) lies past the end of the \(source.size)-byte file)", offset: at)
         }
         return (offset, size, flags)
+    }
+
+    public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? {
+        var fp = Fingerprint()
+        let first = physical >> pageShift, end = (physical + UInt64(count) + UInt64(blockSize) - 1) >> pageShift
+        for pfn in first..<end {
+            let (offset, size, flags) = try descriptor(pfn: pfn)
+            fp.add(UInt64(size) << 32 | UInt64(flags))
+            if let bytes = source.contiguousBytes(at: offset, count: size) {
+                fp.add(bytes)
+            } else {
+                let part = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
+                try source.copy(at: offset, into: part, what: "page data")
+                fp.add(UnsafeRawBufferPointer(part))
+            }
+        }
+        return fp.value
     }
 
     private func load(pfn: UInt64, address: UInt64) throws -> UnsafeRawPointer {
@@ -349,7 +491,11 @@ public final class KdumpCompressedFile: DumpFile {
             stored = direct
         } else {
             let part = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<size])
-            try source.copy(at: offset, into: part, what: "page data")
+            do {
+                try source.copy(at: offset, into: part, what: "page data")
+            } catch DumpError.truncated where truncation != nil {
+                throw DumpError.pageMissing(physicalAddress: address)
+            }
             stored = UnsafeRawBufferPointer(part)
         }
         let page = try cache.insert(pfn) { dst in

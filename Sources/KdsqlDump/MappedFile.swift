@@ -13,7 +13,14 @@ public final class MappedFile {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Only a regular file can be a dump. open(2) of a FIFO blocks until a
+        // writer appears, so the kind is checked first (stat), and the open is
+        // non-blocking in case the path changes in between.
+        var pre = stat()
+        if stat(path, &pre) == 0, let kind = MappedFile.nonRegularKind(pre.st_mode) {
+            throw DumpError.cannotOpen(path: path, reason: "is \(kind), not a regular file; give the dump file itself")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw DumpError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
@@ -23,9 +30,9 @@ public final class MappedFile {
             close(fd)
             throw DumpError.cannotOpen(path: path, reason: reason)
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
+        if let kind = MappedFile.nonRegularKind(st.st_mode) {
             close(fd)
-            throw DumpError.cannotOpen(path: path, reason: "is a directory")
+            throw DumpError.cannotOpen(path: path, reason: "is \(kind), not a regular file; give the dump file itself")
         }
         self.fd = fd
         self.size = UInt64(st.st_size)
@@ -39,6 +46,19 @@ public final class MappedFile {
             self.base = UnsafeRawPointer(p)
         } else {
             self.base = nil
+        }
+    }
+
+    /// What a non-regular file is, in words; nil for a regular file.
+    static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
         }
     }
 

@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import KdsqlDump
 
 /// A local copy of a kernel build's BTF blob, keyed by VMCOREINFO BUILD-ID.
 ///
@@ -6,18 +7,23 @@
 /// one build, yet reading it out of a compressed dump costs ~70% of a fresh
 /// process's work. The copy lives in `$XDG_CACHE_HOME/kdsql/btf` (default
 /// `~/.cache/kdsql/btf`); `KDSQL_NO_CACHE=1` turns it off. It is never trusted
-/// blindly: a copy is used only when its length matches the dump's
-/// `__stop_BTF - __start_BTF` and its first and last pages equal the dump's,
-/// re-read from the dump each time. Failing to read or write it is not an
+/// blindly: its name holds a hash of every stored (still compressed) byte of
+/// the dump's BTF pages, computed from the dump each time without
+/// decompressing, so a copy made from a dump whose BTF pages differ in any
+/// byte is never used; its length must also match `__stop_BTF - __start_BTF`. Failing to read or write it is not an
 /// error: kdsql then reads the dump as before. The dump itself is never written.
 struct BTFCache {
     let path: String?
 
-    init(buildID: String?, directory: String? = nil) {
-        guard getenv("KDSQL_NO_CACHE") == nil, let buildID, !buildID.isEmpty,
+    /// `fingerprint` is the dump's `storedBytesFingerprint` of the BTF pages:
+    /// a copy is keyed by it as well as by the build, so one made from a
+    /// damaged dump of the same build is never found for another dump.
+    init(buildID: String?, fingerprint: UInt64?, directory: String? = nil) {
+        guard getenv("KDSQL_NO_CACHE") == nil, let buildID, !buildID.isEmpty, let fingerprint,
               buildID.allSatisfy({ $0.isHexDigit }) else { path = nil; return }
+        let name = buildID + "-" + String(fingerprint, radix: 16) + ".btf"
         if let directory {
-            path = directory + "/" + buildID + ".btf"
+            path = directory + "/" + name
             return
         }
         var dir: String
@@ -30,17 +36,23 @@ struct BTFCache {
             return
         }
         dir += "/kdsql/btf"
-        path = dir + "/" + buildID + ".btf"
+        path = dir + "/" + name
     }
 
-    /// The cached bytes, if the file exists with exactly `count` bytes.
+    /// The cached bytes, if the file holds exactly `count` bytes followed by
+    /// the fingerprint of those bytes (a copy damaged on disk is not used).
     func load(count: Int) -> [UInt8]? {
         guard let path, let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, count, f) }
+        var bytes = [UInt8](repeating: 0, count: count + 8)
+        let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, count + 8, f) }
         // One byte more than expected means another blob: not ours.
-        guard n == count, fgetc(f) == EOF else { return nil }
+        guard n == count + 8, fgetc(f) == EOF else { return nil }
+        let stored = bytes[count...].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        bytes.removeLast(8)
+        var fp = Fingerprint()
+        bytes.withUnsafeBytes { fp.add($0) }
+        guard UInt64(littleEndian: stored) == fp.value else { return nil }
         return bytes
     }
 
@@ -55,8 +67,11 @@ struct BTFCache {
         }
         let temporary = path + ".\(getpid()).tmp"
         guard let f = fopen(temporary, "wb") else { return }
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        var fp = Fingerprint()
+        bytes.withUnsafeBytes { fp.add($0) }
+        var written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        written += withUnsafeBytes(of: fp.value.littleEndian) { fwrite($0.baseAddress, 1, 8, f) }
         fclose(f)
-        if written == bytes.count { rename(temporary, path) } else { unlink(temporary) }
+        if written == bytes.count + 8 { rename(temporary, path) } else { unlink(temporary) }
     }
 }

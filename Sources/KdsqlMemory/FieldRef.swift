@@ -163,3 +163,15 @@ enum FieldPath {
         return result
     }
 }
+
+extension Kernel {
+    /// Every type spelling resolved so far (`struct task_struct`, ...): what
+    /// the walkers of this kernel have read, for checking one type source
+    /// against another.
+    public var typesLookedUp: [String] { typeCache.keys.sorted() }
+
+    /// Every (type, member path) resolved so far.
+    public var fieldsLookedUp: [(type: String, path: String)] {
+        fieldCache.keys.map { ($0.type, $0.path) }.sorted { ($0.type, $0.path) < ($1.type, $1.path) }
+    }
+}

@@ -11,16 +11,24 @@ import KdsqlDebugInfo
 public final class Kernel {
     public struct Options {
         public var systemMapPath: String?
+        /// A debug vmlinux: symbols from its ELF symbol table, types from its DWARF.
         public var vmlinuxPath: String?
+        /// Forces a type source; nil: `KDSQL_TYPES`, else DWARF with a vmlinux, else BTF.
+        public var typeSource: TypeSource?
         public var cacheBytes: Int
         /// Where verified copies of kernel BTF are kept (nil: ~/.cache/kdsql/btf).
         public var btfCacheDirectory: String?
-        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, cacheBytes: Int = 64 << 20,
-                    btfCacheDirectory: String? = nil) {
+        /// Refuse a damaged dump (cut short, or headers that disagree) instead
+        /// of opening it with warnings.
+        public var strict: Bool
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, typeSource: TypeSource? = nil,
+                    cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil, strict: Bool = false) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
+            self.typeSource = typeSource
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
+            self.strict = strict
         }
     }
 
@@ -31,9 +39,22 @@ public final class Kernel {
     /// Where the symbols came from, for `sys` and error messages.
     public let symbolSource: String
     public let kaslrOffset: UInt64
+    /// What looked wrong while opening, one line each (the dump's own, then
+    /// VMCOREINFO's); printed once by the front end and kept in kdsql_warnings.
+    public private(set) var openWarnings: [String]
+    /// Objects that could not be read during scans (see `KernelWarnings`).
+    public let warnings = KernelWarnings()
     /// Bytes per page (VMCOREINFO PAGESIZE; 4096 when absent).
     public let pageSize: UInt64
     let btfCacheDirectory: String?
+    /// The debug vmlinux given with --vmlinux: symbols, types, source lines.
+    public let vmlinux: Vmlinux?
+    /// The debug vmlinux whose DWARF `types()` reads: the given one, or the
+    /// one found for `--types dwarf` without --vmlinux (then only the types
+    /// come from it; symbols and backtraces stay as without it).
+    public let typesVmlinux: Vmlinux?
+    /// Where `types()` reads from.
+    public let typeSource: TypeSource
     /// True when the types came from the local BTF copy (for tests and stats).
     public private(set) var typesFromCache = false
     private var loadedTypes: (any TypeInfo)?
@@ -43,6 +64,9 @@ public final class Kernel {
     /// search that decodes names, and walkers ask for the same few symbols
     /// (init_pid_ns, runqueues, __per_cpu_offset) on every row.
     private var addressCache: [String: UInt64] = [:]
+
+    /// Adds a warning about the dump as a whole (shown once, kept in kdsql_warnings).
+    public func addOpenWarning(_ text: String) { openWarnings.append(text) }
 
     public static func open(path: String, options: Options = Options()) throws -> Kernel {
         let dump = try DumpOpener.open(path: path, cacheBytes: options.cacheBytes)
@@ -57,7 +81,27 @@ public final class Kernel {
         }
         let info = VMCoreInfo(text: text)
         self.vmcoreinfo = info
-        self.kaslrOffset = info.kernelOffset
+        self.warnings.strict = options.strict
+        var warnings = dump.openWarnings
+        if options.strict, let cut = dump.truncation {
+            throw DumpError.truncated(what: "dump (\(cut.missingPages) of \(cut.dumpedPages) dumped pages are past the end; without --strict the rest is read)",
+                                      offset: cut.fileSize, fileSize: cut.fileSize)
+        }
+        if options.strict, let first = warnings.first {
+            throw DumpError.corrupt(what: "dump (refused under --strict): \(first)", offset: 0)
+        }
+        // KERNELOFFSET is hex without a prefix (kernel/vmcore_info.c). A value
+        // that is not must not become a silent 0: the slide then follows from
+        // SYMBOL(_stext), which the kernel also records, relocated.
+        if let raw = info["KERNELOFFSET"], UInt64(raw, radix: 16) == nil {
+            guard let stext = info.symbol("_stext"), stext >= 0xffff_ffff_8100_0000 else {
+                throw MemoryError.missing("VMCOREINFO KERNELOFFSET=\(raw) is not a hexadecimal number and SYMBOL(_stext) is missing: the KASLR offset is unknown")
+            }
+            self.kaslrOffset = stext - 0xffff_ffff_8100_0000
+            warnings.append("VMCOREINFO KERNELOFFSET=\(raw) is not a hexadecimal number; using 0x\(String(stext - 0xffff_ffff_8100_0000, radix: 16)) from SYMBOL(_stext)")
+        } else {
+            self.kaslrOffset = info.kernelOffset
+        }
         if let size = info.number("PAGESIZE"), size >= 4096, size <= 1 << 16, size & (size - 1) == 0 {
             self.pageSize = UInt64(size)
         } else {
@@ -67,20 +111,63 @@ public final class Kernel {
         guard let physBaseNumber = info.number("phys_base") else {
             throw MemoryError.missing("VMCOREINFO has no NUMBER(phys_base)")
         }
+        // KERNEL_IMAGE_SIZE is 512 MiB or 1 GiB (arch/x86/include/asm/page_64_types.h);
+        // anything else, negative included, is damage: makeTranslator keeps the 1 GiB default.
+        if let n = info.number("KERNEL_IMAGE_SIZE"), !(n > 0 && n <= 1 << 31) {
+            warnings.append("VMCOREINFO NUMBER(KERNEL_IMAGE_SIZE)=\(n) is impossible; assuming 1 GiB")
+        }
         let translator = try Self.makeTranslator(info, physBase: UInt64(bitPattern: physBaseNumber), memory: dump)
         self.translator = translator
 
+        self.openWarnings = warnings
+        // A debug vmlinux: given, or looked for when DWARF types are forced.
+        let requestedSource = options.typeSource ?? TypeSource.fromEnvironment
+        func openChecked(_ path: String) throws -> Vmlinux {
+            let file = try Vmlinux(path: path)
+            try file.checkMatches(info)
+            guard file.hasDebugInfo else { throw Vmlinux.noDebugInfo(path: path, release: file.release ?? info.osRelease) }
+            return file
+        }
+        let vmlinux = try options.vmlinuxPath.map(openChecked)
+        self.vmlinux = vmlinux
+        if vmlinux == nil, requestedSource == .dwarf {
+            guard let release = info.osRelease, let found = DebugVmlinuxSearch.find(release: release) else {
+                throw MemoryError.missing("types from DWARF need the debug vmlinux of \(info.osRelease ?? "this kernel"): give it with --vmlinux (Debian: linux-image-\(info.osRelease ?? "KVER")-dbg, /usr/lib/debug/boot/vmlinux-\(info.osRelease ?? "KVER"))")
+            }
+            self.typesVmlinux = try openChecked(found)
+        } else {
+            self.typesVmlinux = vmlinux
+        }
+        self.typeSource = requestedSource ?? (vmlinux != nil ? .dwarf : .btf)
+
         if let mapPath = options.systemMapPath {
-            let map = try SystemMap(path: mapPath, kaslrOffset: info.kernelOffset)
+            let map = try SystemMap(path: mapPath, kaslrOffset: kaslrOffset)
             try map.validate(against: info)
             self.symbols = map
             self.symbolSource = "System.map \(mapPath)"
+        } else if let vmlinux {
+            let map = try SystemMap(vmlinux: vmlinux, kaslrOffset: kaslrOffset)
+            try map.validate(against: info)
+            self.symbols = map
+            self.symbolSource = "vmlinux \(vmlinux.path)"
         } else {
-            let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
-            self.symbols = loaded.symbols
-            self.symbolSource = loaded.source
+            do {
+                let loaded = try KallsymsLoader.load(vmcoreinfo: info, translator: translator, memory: dump)
+                self.symbols = loaded.symbols
+                self.symbolSource = loaded.source
+            } catch where !options.strict && (KernelWarnings.unreadableCause(error) != nil || dump.truncation != nil) {
+                // The kernel image is not in the dump (cut short, or filtered):
+                // the symbols VMCOREINFO names are all there is.
+                self.symbols = try Kernel.vmcoreinfoSymbols(info)
+                self.symbolSource = "VMCOREINFO only (kallsyms unreadable)"
+                openWarnings.append("kallsyms is unreadable (\(error)); only the \(info.entries.filter { $0.key.hasPrefix("SYMBOL(") }.count) symbols VMCOREINFO names are known; give --system-map for the rest")
+            }
         }
         translator.learn(symbols: symbols)
+        if let checked = typesVmlinux, let banner = symbols.address(of: "linux_banner"),
+           let bytes = try? KallsymsLoader.readImage(banner, 256, translator: translator, memory: dump) {
+            try checked.checkBanner(dumped: String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self))
+        }
     }
 
     /// The translator for the dump's architecture. x86_64 is recognised by
@@ -96,20 +183,42 @@ public final class Kernel {
         let translator = X86_64Translator(
             memory: memory,
             physBase: physBase,
-            kernelImageSize: UInt64(info.number("KERNEL_IMAGE_SIZE") ?? 1 << 30),
+            kernelImageSize: info.number("KERNEL_IMAGE_SIZE").flatMap { $0 > 0 && $0 <= 1 << 31 ? UInt64($0) : nil } ?? 1 << 30,
             kernelRootVirtual: root,
             fiveLevel: (info.number("pgtable_l5_enabled") ?? 0) != 0)
         if let bits = info.number("MAX_PHYSMEM_BITS"), bits > 0, bits < 64 { translator.directMapSize = 1 << UInt64(bits) }
         return translator
     }
 
+    /// A symbol table of VMCOREINFO's SYMBOL() entries (runtime addresses).
+    static func vmcoreinfoSymbols(_ info: VMCoreInfo) throws -> SystemMap {
+        var text = ""
+        for (key, value) in info.entries where key.hasPrefix("SYMBOL(") && key.hasSuffix(")") {
+            guard let a = UInt64(value, radix: 16) else { continue }
+            text += String(a, radix: 16) + " D " + key.dropFirst(7).dropLast() + "\n"
+        }
+        return try SystemMap(text: text)
+    }
+
     // MARK: Types
+
+    /// The type information if something has loaded it already (nil: not yet).
+    public var loadedTypeInfo: (any TypeInfo)? { loadedTypes }
 
     /// The kernel's type information (BTF from the dump), loaded on first use.
     public func types() throws -> any TypeInfo {
         if let loadedTypes { return loadedTypes }
+        if typeSource == .dwarf, let typesVmlinux {
+            let dwarf = try DwarfTypeInfo(vmlinux: typesVmlinux)
+            loadedTypes = dwarf
+            return dwarf
+        }
         guard let start = symbols.address(of: "__start_BTF"), let stop = symbols.address(of: "__stop_BTF"), stop > start,
               stop - start < 512 << 20 else {
+            // Say which of the possible reasons it is.
+            if symbols.address(of: "_end") == nil {
+                throw MemoryError.missing("no type information: the symbols (\(symbolSource)) lack __start_BTF/__stop_BTF and _end, so they are incomplete (a truncated System.map, or kallsyms lost with the kernel image); give the complete System.map with --system-map")
+            }
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
         }
         let bytes = try btfBytes(start: start, count: Int(stop - start))
@@ -121,19 +230,18 @@ public final class Kernel {
     /// The BTF blob: from the local copy of this build's BTF when it matches
     /// the dump (BTFCache), else read out of the dump and remembered.
     private func btfBytes(start: UInt64, count: Int) throws -> [UInt8] {
-        let cache = BTFCache(buildID: vmcoreinfo.buildID, directory: btfCacheDirectory)
-        let page = min(Int(pageSize), count)
-        if let cached = cache.load(count: count),
-           let head = try? read(start, count: page), head[...] == cached[0..<page],
-           let tail = try? read(start + UInt64(count - page), count: page), tail[...] == cached[(count - page)...] {
-            typesFromCache = true
-            return cached
-        }
         // The blob sits in the kernel image, which is physically contiguous:
         // one bulk read (decompressed on every core) instead of 1000 page reads.
         var bytes = [UInt8](repeating: 0, count: count)
         let physical = try translator.translate(start)
-        if try translator.translate(start + UInt64(count) - 1) == physical + UInt64(count) - 1 {
+        let contiguous = try translator.translate(start + UInt64(count) - 1) == physical + UInt64(count) - 1
+        let fingerprint = contiguous ? try? dump.storedBytesFingerprint(physical: physical & ~0xfff, count: Int(physical & 0xfff) + count) : nil
+        let cache = BTFCache(buildID: vmcoreinfo.buildID, fingerprint: fingerprint ?? nil, directory: btfCacheDirectory)
+        if let cached = cache.load(count: count) {
+            typesFromCache = true
+            return cached
+        }
+        if contiguous {
             try bytes.withUnsafeMutableBytes { try dump.readBulk(physical: physical, into: $0) }
         } else {
             try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }

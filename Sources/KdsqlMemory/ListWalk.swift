@@ -40,3 +40,55 @@ extension Kernel {
         return nodes
     }
 }
+
+extension Kernel {
+    /// `listNodes` for a damaged dump: a node whose `next` cannot be
+    /// followed (its page is missing, or `next->prev` does not point back,
+    /// include/linux/list.h) is skipped with a warning, and the walk resumes
+    /// from the head backwards through `prev` until it meets a node already
+    /// seen. Nodes come in list order, none twice. Under `--strict`, or for an
+    /// error that is not damage, the first failure is thrown as before.
+    public func resilientListNodes(head: UInt64, what: String, object: String, offset: UInt64 = 0,
+                                   limit: Int = 4_000_000) throws -> [UInt64] {
+        var forward: [UInt64] = []
+        var seen = Set<UInt64>()
+        var node = head
+        var broken: (any Error)?
+        while forward.count < limit {
+            do {
+                let next = try readU64(node)
+                if next == head { return forward }
+                guard next != 0 else { throw MemoryError.nullPointer(what: "\(what) at 0x\(String(node, radix: 16))") }
+                guard !seen.contains(next) else { throw MemoryError.cycle(what: what, at: next) }
+                guard try readU64(next + 8) == node else {
+                    throw MemoryError.cycle(what: "\(what) (next->prev of 0x\(String(next, radix: 16)) does not point back)", at: next)
+                }
+                seen.insert(next)
+                forward.append(next)
+                node = next
+            } catch {
+                broken = error
+                break
+            }
+        }
+        guard let broken else { throw MemoryError.cycle(what: what, at: node) }
+        guard !warnings.strict, KernelWarnings.unreadableCause(broken) != nil else { throw broken }
+        let lost = (try? readU64(node)) ?? 0
+        try warnings.skip(object, at: lost == 0 ? nil : lost &- offset, because: broken)
+        // Backwards from the head until the forward walk is met.
+        var backward: [UInt64] = []
+        var cursor = head
+        while backward.count < limit {
+            guard let previous = try? readU64(cursor + 8), previous != 0 else { break }
+            if previous == head || previous == node || seen.contains(previous) { break }
+            guard (try? readU64(previous)) == cursor else {
+                try warnings.skip(object, at: previous &- offset, because: MemoryError.implausible("\(what): prev->next does not point back"))
+                break
+            }
+            seen.insert(previous)
+            backward.append(previous)
+            cursor = previous
+        }
+        return forward + backward.reversed()
+    }
+}

@@ -13,6 +13,9 @@ public enum MemoryError: Error, Equatable, CustomStringConvertible {
     case unterminatedString(at: UInt64)
     /// The dump lacks what the kernel layer needs to get started.
     case missing(String)
+    /// A structure breaks an invariant the kernel keeps (a table larger than
+    /// its allocation, ids out of order): damaged memory, not to be believed.
+    case implausible(String)
 
     public var description: String {
         func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
@@ -23,6 +26,7 @@ public enum MemoryError: Error, Equatable, CustomStringConvertible {
         case .typeMismatch(let s): return s
         case .unterminatedString(let at): return "string at \(hex(at)) is not NUL-terminated within the length cap"
         case .missing(let s): return s
+        case .implausible(let s): return s
         }
     }
 }

@@ -112,6 +112,27 @@ public final class ConnectionContext {
         if warnings.count < options.maxWarnings { warnings.append(message) } else { droppedWarnings += 1 }
     }
 
+    /// One line about the objects the last statement could not read, e.g.
+    /// `37 objects unreadable (excluded pages); see kdsql_warnings`; nil when
+    /// there were none. Clears the count.
+    public func drainDamageSummary() -> String? {
+        kernel?.warnings.drainSummary().map { $0 + "; see kdsql_warnings" }
+    }
+
+    /// Set when a statement failed because the dump itself is damaged where
+    /// the statement needed it (as opposed to an SQL mistake); cleared by `takeDamageFailure`.
+    public private(set) var damageFailure: String?
+
+    /// Records `error` if it is dump damage rather than a usage error.
+    public func noteFailure(_ error: any Error) {
+        if error is DumpError || KernelWarnings.unreadableCause(error) != nil { damageFailure = "\(error)" }
+    }
+
+    public func takeDamageFailure() -> String? {
+        defer { damageFailure = nil }
+        return damageFailure
+    }
+
     /// Returns and clears the warnings (the shell prints them after each statement).
     public func drainWarnings() -> [String] {
         var out = warnings
@@ -146,6 +167,10 @@ public final class ConnectionContext {
         out.append(("pages_read", i(c.pagesRead)))
         out.append(("resident_bytes", i(c.residentBytes)))
         out.append(("capacity_bytes", i(c.capacityBytes)))
+        // DWARF is indexed one compilation unit at a time, as types are asked for.
+        if let dwarf = (types ?? kernel?.loadedTypeInfo) as? DwarfTypeInfo {
+            out.append(("dwarf_units_indexed", Int64(dwarf.unitsIndexed)))
+        }
         for (k, v) in counters.sorted(by: { $0.key < $1.key }) { out.append((k, v)) }
         for (k, v) in rowsVisited.sorted(by: { $0.key < $1.key }) { out.append(("rows_visited.\(k)", i(v))) }
         return out

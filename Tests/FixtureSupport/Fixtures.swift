@@ -47,6 +47,52 @@ public enum Fixtures {
         public var description: String { "\(set)/truth/\(file): \(why)" }
     }
 
+    /// The debug vmlinux of a kernel release (Debian's linux-image-KVER-dbg),
+    /// which `make debug-vmlinux` downloads and extracts into
+    /// ~/.cache/kdsql/debug (or `$KDSQL_DEBUG_DIR`). Throws (failing the
+    /// test) when it is missing.
+    public static func debugVmlinux(release: String) throws -> String {
+        var candidates: [String] = []
+        if let env = getenv("KDSQL_DEBUG_DIR") {
+            for dir in String(cString: env).split(separator: ":") {
+                candidates += ["\(dir)/vmlinux-\(release)", "\(dir)/boot/vmlinux-\(release)"]
+            }
+        }
+        if let home = getenv("HOME") {
+            candidates.append(String(cString: home) + "/.cache/kdsql/debug/usr/lib/debug/boot/vmlinux-\(release)")
+        }
+        candidates.append("/usr/lib/debug/boot/vmlinux-\(release)")
+        guard let found = candidates.first(where: { access($0, R_OK) == 0 }) else {
+            throw Missing(what: "debug vmlinux-\(release) (run `make debug-vmlinux`; looked at \(candidates.joined(separator: ", ")))")
+        }
+        return found
+    }
+
+    /// The kernel release a set was made from (manifest.json `kernel_release`).
+    public static func kernelRelease(_ set: String) throws -> String {
+        let manifest = try text(try path(set, "manifest.json"))
+        for line in manifest.split(separator: "\n") where line.contains("\"kernel_release\"") {
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            if quoted.count >= 4 { return String(quoted[3]) }
+        }
+        throw Malformed(set: set, file: "../manifest.json", why: "no kernel_release")
+    }
+
+    /// The set's kdump-compressed dump: `-d 31` before 6.10, `-d 23` after
+    /// (makedumpfile -d 31 drops slab pages on 6.10+).
+    public static func compressedDump(_ set: String) throws -> String {
+        if let found = try? path(set, "vmcore-mdf-d31-zlib.kdump") { return found }
+        return try path(set, "vmcore-mdf-d23-zlib.kdump")
+    }
+
+    /// The sets whose debug vmlinux `make debug-vmlinux` fetches (Makefile DEBUG_KVERS).
+    public static let setsWithDebugVmlinux = [
+        sysrq, oops, "linux-6.1-cloud-amd64-views", "linux-6.12-cloud-amd64", "linux-6.12-cloud-amd64-oops",
+    ]
+
+    /// The release of the 6.1 fixtures, whose -dbg vmlinux the DWARF tests read.
+    public static let sysrqRelease = "6.1.0-56-cloud-amd64"
+
     /// Path of a file in a fixture set; throws (failing the test) when missing.
     public static func path(_ set: String, _ file: String) throws -> String {
         guard let dir = directory(set), access(dir + "/" + file, R_OK) == 0 else {
@@ -100,6 +146,18 @@ public enum Fixtures {
         "vmcore-mdf-d31-zlib.flat",
     ]
     public static let systemMap = "System.map-6.1.0-56-cloud-amd64"
+
+    /// makedumpfile 1.7.2 `-d 31` drops live slab pages on 6.10+, so the
+    /// complete dump of the 6.12 sets is the `-d 23` one (fixture README, caveats).
+    public static let dump612 = "vmcore-mdf-d23-zlib.kdump"
+    public static let systemMap612 = "System.map-6.12.117+deb12-cloud-amd64"
+
+    /// One complete kdump per kernel version, with its set and System.map:
+    /// for tests that must hold on every kernel present.
+    public static let everyKernel: [(set: String, dump: String, systemMap: String)] = [
+        (sysrq, "vmcore-mdf-d31-zlib.kdump", systemMap),
+        (sysrq612, dump612, systemMap612),
+    ]
 
     /// Reads a whole text file.
     public static func text(_ path: String) throws -> String {

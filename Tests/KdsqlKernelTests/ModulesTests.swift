@@ -18,7 +18,7 @@ import KdsqlMemory
         for (m, t) in zip(mods, truth) {
             #expect(m.size == UInt64(t["size"]!)!, "size of \(m.name)")
             #expect(m.refcount == Int64(t["refcount"]!)!, "refcount of \(m.name)")
-            #expect(m.usedBy.joined(separator: ",") == t["used_by"]!, "used_by of \(m.name)")
+            #expect(m.usedBy?.joined(separator: ",") == t["used_by"]!, "used_by of \(m.name)")
             #expect(m.procState == t["state"]!, "state of \(m.name)")
             #expect(m.state == "LIVE")
             #expect(Self.hex(m.base) == t["address"]!, "address of \(m.name)")

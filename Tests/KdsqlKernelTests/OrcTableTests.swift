@@ -35,7 +35,7 @@ import KdsqlMemory
             #expect(table.count > 0, "\(m.name)")
             let text = try #require(m.regions.first { $0.textSize > 0 && !$0.isInit })
             // The module's first function has a rule from its own table.
-            #expect(tables.find(text.base + 1) != nil, "\(m.name)")
+            #expect(try tables.find(text.base + 1) != nil, "\(m.name)")
         }
     }
 

@@ -101,6 +101,18 @@ extension Array where Element == UInt8 {
         #expect(try ring.records().map(\.text) == ["new"])
     }
 
+    /// A garbage head_id used to give an empty log (and NULL panic fields):
+    /// the records are found by scanning the descriptors instead, and the
+    /// damage is reported.
+    @Test func aGarbageHeadIdIsRepairedByScanningTheDescriptors() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        let ring = try Self.ring(tail: 20, head: 0x1234_5678_9abc, ds)
+        var notes: [String] = []
+        #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...127))
+        #expect(notes.count == 1 && notes[0].contains("inconsistent"))
+    }
+
     @Test func aTailMoreThanOneLapBehindReadsOnlyTheNewestLap() throws {
         var ds: [Desc] = []
         for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }

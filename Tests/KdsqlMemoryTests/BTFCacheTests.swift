@@ -4,6 +4,7 @@
 import Testing
 import FixtureSupport
 import KdsqlDebugInfo
+import KdsqlDump
 @testable import KdsqlMemory
 
 /// The local BTF copy saves re-inflating 4 MiB per run, but must never change
@@ -16,7 +17,48 @@ import KdsqlDebugInfo
 
     static func open(_ dir: String) throws -> Kernel {
         try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"),
-                        options: .init(btfCacheDirectory: dir))
+                        options: .init(typeSource: .btf, btfCacheDirectory: dir))  // BTF even under KDSQL_TYPES=dwarf
+    }
+
+    static func files(_ dir: String) -> [String] {
+        var out: [String] = []
+        if let d = opendir(dir) {
+            while let e = readdir(d) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.hasSuffix(".btf") { out.append(name) }
+            }
+            closedir(d)
+        }
+        return out
+    }
+
+    /// A damaged dump of the same build used to write its BTF into the cache,
+    /// which the clean dump then trusted (only the first and last pages were
+    /// compared). The copy is now keyed by a hash of all the dump's stored BTF
+    /// bytes.
+    @Test func aDamagedDumpOfTheSameBuildNeverPoisonsTheCache() throws {
+        let dir = Self.freshDirectory()
+        let clean = try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf")
+        let kernel = try Kernel.open(path: clean)
+        let elf = try #require(kernel.dump as? ElfVmcore)
+        let btfMiddle = try kernel.address(of: "__start_BTF") + 1_000_000
+        let at = Int(try #require(elf.fileOffset(physical: try kernel.translate(btfMiddle))))
+        var bytes = try DamagedCopies.readAll(clean)
+        for k in 0..<64 { bytes[at + k] ^= 0xff }
+        let copies = DamagedCopies()
+        let damaged = try Kernel.open(path: copies.write("damaged.elf", bytes), options: .init(btfCacheDirectory: dir))
+        let damagedBlob = try damaged.read(try damaged.address(of: "__start_BTF"), count: 2_000_000)
+        _ = try? damaged.types()
+        #expect(!damaged.typesFromCache)
+        let again = try Kernel.open(path: clean, options: .init(btfCacheDirectory: dir))
+        _ = try again.types()
+        #expect(!again.typesFromCache)
+        let cleanBlob = try again.read(try again.address(of: "__start_BTF"), count: 2_000_000)
+        #expect(damagedBlob != cleanBlob)
+        // The clean dump's own copy is used next time.
+        let third = try Kernel.open(path: clean, options: .init(btfCacheDirectory: dir))
+        _ = try third.types()
+        #expect(third.typesFromCache)
     }
 
     @Test func secondOpenUsesTheVerifiedCopyAndAgrees() throws {
@@ -33,7 +75,7 @@ import KdsqlDebugInfo
         let dir = Self.freshDirectory()
         _ = try Self.open(dir).types()
         let buildID = try #require(try Self.open(dir).vmcoreinfo.buildID)
-        let path = dir + "/" + buildID + ".btf"
+        let path = try #require(Self.files(dir).first { $0.hasPrefix(buildID) }).map { dir + "/" + $0 }!
         // Same length, first page damaged.
         let f = try #require(fopen(path, "r+b"))
         fseek(f, 100, SEEK_SET)

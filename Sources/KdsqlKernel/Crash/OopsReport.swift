@@ -56,6 +56,8 @@ public struct OopsReport: Equatable, Sendable {
     public var taintText: String?
     /// The faulting instruction from the first kernel-mode `RIP:` line.
     public var ip: SymbolPosition?
+    /// The CPU line said `Kdump: loaded` (a capture kernel was armed).
+    public var kdumpLoaded: Bool?
 
     /// The error code as page-fault bits (only meaningful when trap == 14).
     public var pageFault: PageFaultErrorCode? {
@@ -81,7 +83,18 @@ public struct OopsReport: Equatable, Sendable {
         guard code.count == 4, let c = UInt64(code, radix: 16) else { return nil }
         let after = text[bracket.upperBound...]
         guard let close = after.firstIndex(of: "]"), let n = Int(after[..<close]) else { return nil }
-        return (String(before[..<colon.lowerBound]), c, n)
+        return (kind(dieString: before[..<colon.lowerBound]), c, n)
+    }
+
+    /// The die() string's <what>: since 6.12 __die_header() prints
+    /// `Oops: %s: %04lx [#%d]` (arch/x86/kernel/dumpstack.c), so the first
+    /// `Oops: ` is the kernel's prefix, not the kind; and a GPF's string goes
+    /// on with `, probably for non-canonical address 0x...` (arch/x86/kernel/traps.c).
+    static func kind(dieString s: Substring) -> String {
+        var what = s
+        if what.hasPrefix("Oops: ") { what = what.dropFirst("Oops: ".count) }
+        if let comma = what.firstRange(of: ", ") { what = what[..<comma.lowerBound] }
+        return String(what)
     }
 
     /// Parses a trailing hex number (`... address: 0000000000000000`).
@@ -96,7 +109,7 @@ public struct OopsReport: Equatable, Sendable {
         for (i, r) in records.enumerated() {
             guard let text = r.text, let h = parseHeader(text) else { continue }
             var o = OopsReport(seq: r.seq, tsNs: r.tsNs, headline: text, kind: h.kind, errorCode: h.code, dieCounter: h.counter)
-            o.trap = trapByKind.first { h.kind.hasPrefix($0.prefix) }?.trap
+            o.trap = trapByKind.first { h.kind == $0.prefix }?.trap
             // Before the header: back to the previous Oops, at most 10 records.
             var j = i - 1
             while j >= 0, j >= i - 10, let t = records[j].text, parseHeader(t) == nil {
@@ -137,7 +150,11 @@ public struct OopsReport: Equatable, Sendable {
         if let c = t.firstRange(of: " Comm: ") {
             let rest = t[c.upperBound...]
             if let end = rest.firstRange(of: " Not tainted") ?? rest.firstRange(of: " Tainted: ") {
-                comm = String(rest[..<end.lowerBound])
+                // A kernel with a capture kernel loaded prints `Kdump: loaded `
+                // between comm and the taint (lib/dump_stack.c, 6.x kexec_crash_loaded()).
+                let name = rest[..<end.lowerBound]
+                comm = String(name.hasSuffix(" Kdump: loaded") ? name.dropLast(" Kdump: loaded".count) : name)
+                kdumpLoaded = name.hasSuffix(" Kdump: loaded")
                 let after = rest[end.lowerBound...].dropFirst()
                 if after.hasPrefix("Not tainted") {
                     taintText = "Not tainted"
@@ -145,7 +162,9 @@ public struct OopsReport: Equatable, Sendable {
                     // One letter or space per flag (print_tainted()), then a space
                     // and the release, which starts with a digit: keep the letters exactly.
                     let field = after.dropFirst("Tainted: ".count).prefix { $0 == " " || ("A"..."Z").contains($0) }
-                    taintText = "Tainted: " + (field.hasSuffix(" ") ? field.dropLast() : field)
+                    var letters = field
+                    while letters.hasSuffix(" ") { letters = letters.dropLast() }
+                    taintText = "Tainted: " + letters
                 }
             }
         }

@@ -40,9 +40,18 @@ public struct PanicInfo: Sendable {
     public init(records: [LogRecord]) {
         let oopses = OopsReport.find(in: records)
         guard let pi = records.lastIndex(where: { $0.text?.hasPrefix(Self.panicPrefix) == true }) else {
-            // No panic in the log (e.g. a dump of a live system): report the last Oops, if any.
+            // No panic() in the log: with a capture kernel loaded an Oops goes
+            // straight to crash_kexec() from oops_end() (arch/x86/kernel/dumpstack.c),
+            // so the Oops line is the message, as crash's PANIC: line shows.
+            // (Also a dump of a live system, which has neither.)
             oops = oopses.last
-            if let oops { take(oops) }
+            if let oops {
+                take(oops)
+                message = oops.headline
+                seq = oops.seq
+                tsNs = oops.tsNs
+                sources["message"] = "log: the Oops line (no panic() call)"
+            }
             return
         }
         let panic = records[pi]

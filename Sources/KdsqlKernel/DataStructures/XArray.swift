@@ -40,15 +40,26 @@ public struct XArray {
     }
 
     /// Every (index, pointer) stored, in index order; bounded against corrupt trees.
-    public func entries(head: UInt64, limit: Int = 4_000_000) throws -> [(index: UInt64, entry: UInt64)] {
+    /// `unreadable`, when given, is told of a node that cannot be read (and
+    /// may rethrow); its subtree is skipped and the walk goes on.
+    public func entries(head: UInt64, limit: Int = 4_000_000,
+                        unreadable: ((UInt64, any Error) throws -> Void)? = nil) throws -> [(index: UInt64, entry: UInt64)] {
         var out: [(UInt64, UInt64)] = []
         func visit(_ entry: UInt64, base: UInt64, depth: Int) throws {
             guard out.count < limit else { throw MemoryError.cycle(what: "xarray", at: entry) }
             if XArray.isNode(entry) {
                 guard depth < 12 else { throw MemoryError.cycle(what: "xarray (too deep)", at: entry) }
                 let node = entry - 2
-                let shift = UInt64(try kernel.readU8(node + shiftOffset))
-                let slots = try kernel.read(node + slotsOffset, count: 64 * 8)
+                let shift: UInt64, slots: [UInt8]
+                do {
+                    shift = UInt64(try kernel.readU8(node + shiftOffset))
+                    slots = try kernel.read(node + slotsOffset, count: 64 * 8)
+                } catch {
+                    guard let unreadable else { throw error }
+                    try unreadable(node, error)
+                    return
+                }
+                guard shift < 64 else { throw MemoryError.cycle(what: "xarray (node shift \(shift))", at: node) }
                 for i in 0..<64 {
                     let e = slots.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
                     if e != 0 { try visit(e, base: base | (UInt64(i) << shift), depth: depth + 1) }

@@ -13,7 +13,8 @@ public final class TaskFiles {
     public let decoder: FileDecoder
     public var paths: VFSPath { decoder.paths }
     let taskFiles: FieldRef
-    let fdt: FieldRef, maxFds: FieldRef, fdArray: FieldRef, openFds: FieldRef
+    let fdt: FieldRef, maxFds: FieldRef, fdArray: FieldRef, openFds: FieldRef, closeOnExec: FieldRef
+    let embeddedFdArray: FieldRef
 
     /// NR_OPEN (include/linux/fs.h): no fd table is larger; a bigger
     /// max_fds means a corrupt table.
@@ -27,6 +28,8 @@ public final class TaskFiles {
         maxFds = try kernel.field("struct fdtable", "max_fds")
         fdArray = try kernel.field("struct fdtable", "fd")
         openFds = try kernel.field("struct fdtable", "open_fds")
+        closeOnExec = try kernel.field("struct fdtable", "close_on_exec")
+        embeddedFdArray = try kernel.field("struct files_struct", "fd_array")
     }
 
     /// Calls `body` with (fd, struct file *) for each installed descriptor in
@@ -44,6 +47,7 @@ public final class TaskFiles {
         let fds = try kernel.readPointer(table, fdArray)
         let bitmap = try kernel.readPointer(table, openFds)
         guard max > 0, fds != 0, bitmap != 0 else { return }
+        try checkAllocation(files: files, table: table, max: max, fds: fds, openFds: bitmap)
         let words = try kernel.read(bitmap, count: (max + 63) / 64 * 8)
         for w in 0..<(max + 63) / 64 {
             var bits = words.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: w * 8, as: UInt64.self) }
@@ -54,6 +58,25 @@ public final class TaskFiles {
                 let file = try kernel.readU64(fds + UInt64(fd) * 8)
                 if file != 0 { guard try body(fd, file) else { return } }
             }
+        }
+    }
+
+    /// `max_fds` must fit the arrays it indexes (fs/file.c). The first table
+    /// is the one inside files_struct: fd_array[NR_OPEN_DEFAULT = BITS_PER_LONG],
+    /// max_fds 64. A grown one comes from alloc_fdtable(): max_fds a multiple of
+    /// BITS_PER_LONG, and one allocation holding open_fds, then close_on_exec
+    /// max_fds/8 bytes later. A table that fails both is damaged memory; its
+    /// descriptors would be garbage.
+    func checkAllocation(files: UInt64, table: UInt64, max: Int, fds: UInt64, openFds: UInt64) throws {
+        if fds == files + embeddedFdArray.offset {
+            guard max == 64 else {
+                throw MemoryError.implausible("fdtable 0x\(String(table, radix: 16)) claims max_fds = \(max) but uses the 64-slot fd_array inside its files_struct")
+            }
+            return
+        }
+        let cloexec = try kernel.readPointer(table, closeOnExec)
+        guard max % 64 == 0, cloexec == openFds &+ UInt64(max / 8) else {
+            throw MemoryError.implausible("fdtable 0x\(String(table, radix: 16)) claims max_fds = \(max), which does not match its bitmaps' allocation (open_fds 0x\(String(openFds, radix: 16)), close_on_exec 0x\(String(cloexec, radix: 16)))")
         }
     }
 

@@ -37,7 +37,8 @@ public struct ModuleInfo: Sendable {
     public var version: String?
     public var srcversion: String?
     /// Modules that use this one (its `source_list`), as /proc/modules' used-by column.
-    public var usedBy: [String]
+    /// Modules using this one; nil when the dump lacks the records.
+    public var usedBy: [String]?
     public var regions: [ModuleRegion]
     /// `mod->kallsyms`: the full symtab while init runs, the core-only copy after.
     public var kallsyms: UInt64
@@ -125,12 +126,21 @@ public final class Modules {
     /// Addresses of every `struct module` on the list, in list order (newest first).
     public func addresses() throws -> [UInt64] {
         let head = try kernel.address(of: "modules")
-        return try kernel.listNodes(head: head, what: "modules list", limit: 100_000).map { $0 - list.offset }
+        return try kernel.resilientListNodes(head: head, what: "modules list", object: "struct module", offset: list.offset,
+                                             limit: 100_000).map { $0 - list.offset }
     }
 
-    /// Every module, in list order (the order of /proc/modules).
+    /// Every module, in list order (the order of /proc/modules); a module
+    /// whose struct cannot be read is skipped with a warning.
     public func all() throws -> [ModuleInfo] {
-        try addresses().map { try info($0) }
+        try addresses().compactMap { mod in
+            do {
+                return try info(mod)
+            } catch {
+                try kernel.warnings.skip("struct module", at: mod, because: error)
+                return nil
+            }
+        }
     }
 
     /// The module with this name, if loaded.
@@ -156,7 +166,7 @@ public final class Modules {
             taintLetters: taintFlags.letters(taintBits),
             version: try optionalString(mod, version),
             srcversion: try optionalString(mod, srcversion),
-            usedBy: try usedBy(mod),
+            usedBy: try usedByOrNil(mod),
             regions: regions,
             kallsyms: try kernel.readPointer(mod, kallsyms))
     }
@@ -194,6 +204,17 @@ public final class Modules {
     /// Names of the modules that depend on this one: `mod->source_list` of
     /// `struct module_use` linked by `source_list`, each naming `use->source`
     /// (kernel/module/procfs.c print_unload_info).
+    /// The users, or nil (NULL) when their `module_use` records (slab
+    /// objects) are not in the dump.
+    func usedByOrNil(_ mod: UInt64) throws -> [String]? {
+        do {
+            return try usedBy(mod)
+        } catch {
+            try kernel.warnings.skip("module_use list", at: mod, because: error)
+            return nil
+        }
+    }
+
     func usedBy(_ mod: UInt64) throws -> [String] {
         guard let sourceList, let useSourceList, let useSource else { return [] }
         return try kernel.listNodes(head: mod + sourceList.offset, what: "module use list", limit: 10_000).map { node in

@@ -80,7 +80,11 @@ public final class NetAddresses {
         var out: [NetAddress] = []
         for net in try devices.namespaces() {
             for dev in try devices.deviceAddresses(in: net) {
-                out += try addresses(ofDevice: dev, net: net)
+                do {
+                    out += try addresses(ofDevice: dev, net: net)
+                } catch {
+                    try kernel.warnings.skip("addresses of net_device", at: dev, because: error)
+                }
             }
         }
         return out

@@ -111,19 +111,28 @@ public final class NetDevices {
     /// insertion order: setup_net adds namespaces at the tail).
     public func namespaces() throws -> [UInt64] {
         let head = try kernel.address(of: "net_namespace_list")
-        return try kernel.listNodes(head: head, what: "net_namespace_list", limit: Self.deviceLimit)
-            .map { $0 - netList.offset }
+        return try kernel.resilientListNodes(head: head, what: "net_namespace_list", object: "struct net", offset: netList.offset,
+                                             limit: Self.deviceLimit).map { $0 - netList.offset }
     }
 
     /// Addresses of the devices of one namespace, in ifindex-registration order.
     public func deviceAddresses(in net: UInt64) throws -> [UInt64] {
-        try kernel.listNodes(head: net + devBaseHead.offset, what: "dev_base_head of net 0x\(String(net, radix: 16))",
-                             limit: Self.deviceLimit).map { $0 - devList.offset }
+        try kernel.resilientListNodes(head: net + devBaseHead.offset, what: "dev_base_head of net 0x\(String(net, radix: 16))",
+                                      object: "net_device", offset: devList.offset, limit: Self.deviceLimit).map { $0 - devList.offset }
     }
 
     /// Every device of every namespace.
     public func all() throws -> [NetDevice] {
-        try namespaces().flatMap { net in try deviceAddresses(in: net).map { try device(at: $0, net: net) } }
+        try namespaces().flatMap { net in
+            try deviceAddresses(in: net).compactMap { dev in
+                do {
+                    return try device(at: dev, net: net)
+                } catch {
+                    try kernel.warnings.skip("net_device", at: dev, because: error)
+                    return nil
+                }
+            }
+        }
     }
 
     public func inum(ofNamespace net: UInt64) -> UInt64? {

@@ -63,7 +63,11 @@ public final class SocketFiles {
         var iterator = try tasks.makeIterator()
         while let t = try iterator.next() {
             guard let pid = try? tasks.pid(t), pid != 0, (try? tasks.tgid(t)) == pid else { continue }
-            if let s = try? sockets(ofLeader: t) { out += s }
+            do {
+                out += try sockets(ofLeader: t)
+            } catch {
+                try kernel.warnings.skip("open files (socket scan)", at: t, because: error)
+            }
         }
         return out
     }

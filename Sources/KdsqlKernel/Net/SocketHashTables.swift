@@ -159,7 +159,13 @@ public final class SocketHashTables {
                     throw MemoryError.cycle(what: "udp hash slot \(i)", at: n)
                 }
                 out.append(n - node.offset)
-                n = try kernel.readU64(n)
+                do {
+                    n = try kernel.readU64(n)
+                } catch {
+                    // This sock is not in the dump: it and the rest of the chain are lost.
+                    try kernel.warnings.skip("struct sock (udp hash chain)", at: out.removeLast(), because: error)
+                    break
+                }
             }
         }
         return out
@@ -188,7 +194,13 @@ public final class SocketHashTables {
         while n & 1 == 0 && n != 0 {
             guard seen.insert(n).inserted, seen.count <= Self.chainLimit else { throw MemoryError.cycle(what: what, at: n) }
             out.append(n - nullsNode.offset)
-            n = try kernel.readU64(n)
+            do {
+                n = try kernel.readU64(n)
+            } catch {
+                // This sock is not in the dump: it and the rest of the chain are lost.
+                try kernel.warnings.skip("struct sock (\(what.prefix { $0 != "[" }) chain)", at: out.removeLast(), because: error)
+                break
+            }
         }
         return out
     }

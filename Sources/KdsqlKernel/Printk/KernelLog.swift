@@ -165,7 +165,9 @@ public struct KernelLog {
     public init(kernel: Kernel) throws {
         if kernel.logSymbol("prb") != nil {
             format = .ringBuffer
-            records = try PrintkRingBuffer(kernel: kernel).records()
+            records = try PrintkRingBuffer(kernel: kernel).records { note in
+                kernel.warnings.note(note, at: nil, cause: "inconsistent printk ring buffer")
+            }
         } else if kernel.logSymbol("log_first_idx") != nil {
             format = .structured
             records = try PrintkLegacyLog(kernel: kernel).records()

@@ -190,7 +190,7 @@ public struct PrintkRingBuffer {
             return nil
         }
         // A valid block is aligned to the ID size and holds at least the ID.
-        guard begin % blockIDSize == 0, next % blockIDSize == 0, length >= blockIDSize, start + length <= size else { return nil }
+        guard begin % blockIDSize == 0, next % blockIDSize == 0, length >= blockIDSize, length <= size, start + length <= size else { return nil }
         return (start + blockIDSize)..<(start + length)
     }
 
@@ -201,17 +201,17 @@ public struct PrintkRingBuffer {
 
     func header() throws -> Header {
         let L = layout
-        let dr = address + UInt64(L.descRing), tr = address + UInt64(L.textDataRing)
-        let countBits = try memory.u32(dr + UInt64(L.countBits))
-        let sizeBits = try memory.u32(tr + UInt64(L.sizeBits))
+        let dr = address &+ UInt64(L.descRing), tr = address &+ UInt64(L.textDataRing)
+        let countBits = try memory.u32(dr &+ UInt64(L.countBits))
+        let sizeBits = try memory.u32(tr &+ UInt64(L.sizeBits))
         guard countBits > 0, countBits < 32, sizeBits > 0, sizeBits < 40 else {
             throw MemoryError.typeMismatch("printk ring buffer at 0x\(String(address, radix: 16)) looks corrupt (count_bits \(countBits), size_bits \(sizeBits)); is prb right?")
         }
-        return Header(descCount: 1 << UInt64(countBits), descs: try memory.u64(dr + UInt64(L.descs)),
-                      infos: try memory.u64(dr + UInt64(L.infos)),
-                      head: try memory.u64(dr + UInt64(L.headID)) & Self.idMask,
-                      tail: try memory.u64(dr + UInt64(L.tailID)) & Self.idMask,
-                      dataSizeBits: Int(sizeBits), data: try memory.u64(tr + UInt64(L.data)))
+        return Header(descCount: 1 << UInt64(countBits), descs: try memory.u64(dr &+ UInt64(L.descs)),
+                      infos: try memory.u64(dr &+ UInt64(L.infos)),
+                      head: try memory.u64(dr &+ UInt64(L.headID)) & Self.idMask,
+                      tail: try memory.u64(dr &+ UInt64(L.tailID)) & Self.idMask,
+                      dataSizeBits: Int(sizeBits), data: try memory.u64(tr &+ UInt64(L.data)))
     }
 
     /// Pull-based walk from the oldest descriptor to the newest; bounded by
@@ -221,8 +221,19 @@ public struct PrintkRingBuffer {
         let header: Header
         var id: UInt64
         var remaining: UInt64
+        /// When head_id and tail_id are implausible: the IDs found by scanning
+        /// every descriptor, oldest first, and what was wrong.
+        var scanned: [UInt64]?
+        public var damage: String?
 
         public mutating func next() throws -> LogRecord? {
+            if scanned != nil {
+                while let current = scanned?.first {
+                    scanned?.removeFirst()
+                    if let r = try ring.record(id: current, header: header) { return r }
+                }
+                return nil
+            }
             while remaining > 0 {
                 let current = id
                 id = (id &+ 1) & PrintkRingBuffer.idMask
@@ -237,18 +248,39 @@ public struct PrintkRingBuffer {
         let h = try header()
         var count = ((h.head &- h.tail) & Self.idMask) &+ 1
         var first = h.tail
-        if count > h.descCount {
+        // printk_ringbuffer.c keeps tail_id at most one lap behind head_id, and
+        // the head descriptor's state_var carries head_id. Either failing means
+        // damaged ids: the records are then found by scanning every slot.
+        let headSlot = h.descs &+ (h.head & (h.descCount - 1)) * UInt64(layout.descSize)
+        let headID = (try? memory.u64(headSlot &+ UInt64(layout.stateVar))).map { $0 & Self.idMask }
+        if count > h.descCount && headID == h.head {
             // tail_id more than one lap behind head_id cannot happen in a
             // consistent ring: read the newest lap only.
             count = h.descCount
             first = (h.head &- h.descCount &+ 1) & Self.idMask
+        } else if count > h.descCount {
+            var ids: [UInt64] = []
+            for slot in 0..<h.descCount {
+                guard let sv = try? memory.u64(h.descs &+ slot * UInt64(layout.descSize) &+ UInt64(layout.stateVar)) else { continue }
+                let state = sv >> Self.flagsShift
+                if state == Self.committed || state == Self.finalized { ids.append(sv & Self.idMask) }
+            }
+            ids.sort()
+            // Each slot holds the latest id it was given; ids older than one
+            // lap behind the newest are stale descriptors, not records.
+            if let newest = ids.last, newest >= h.descCount { ids.removeAll { $0 <= newest - h.descCount } }
+            var it = Iterator(ring: self, header: h, id: first, remaining: 0)
+            it.scanned = ids
+            it.damage = "printk ring buffer head_id 0x\(String(h.head, radix: 16)) / tail_id 0x\(String(h.tail, radix: 16)) are inconsistent with the descriptors; \(ids.count) records found by scanning every descriptor"
+            return it
         }
         return Iterator(ring: self, header: h, id: first, remaining: count)
     }
 
     /// Every readable record, oldest first.
-    public func records() throws -> [LogRecord] {
+    public func records(damage: ((String) -> Void)? = nil) throws -> [LogRecord] {
         var it = try makeIterator()
+        if let note = it.damage { damage?(note) }
         var out: [LogRecord] = []
         while let r = try it.next() { out.append(r) }
         return out
@@ -257,18 +289,18 @@ public struct PrintkRingBuffer {
     func record(id: UInt64, header h: Header) throws -> LogRecord? {
         let L = layout
         let slot = id & (h.descCount - 1)
-        let desc = try memory.read(h.descs + slot * UInt64(L.descSize), count: L.descSize)
+        let desc = try memory.read(h.descs &+ slot * UInt64(L.descSize), count: L.descSize)
         let sv = LogBytes.unsigned(desc, L.stateVar, 8)
         let state = sv >> Self.flagsShift
         guard sv & Self.idMask == id, state == Self.committed || state == Self.finalized else { return nil }
         let begin = LogBytes.unsigned(desc, L.textBlkLpos + L.lposBegin, 8)
         let next = LogBytes.unsigned(desc, L.textBlkLpos + L.lposNext, 8)
-        let info = try memory.read(h.infos + slot * UInt64(L.infoSize), count: L.infoSize)
+        let info = try memory.read(h.infos &+ slot * UInt64(L.infoSize), count: L.infoSize)
         let textLen = Int(LogBytes.unsigned(info, L.textLen, 2))
         var text: String?
         if let range = Self.textRange(begin: begin, next: next, sizeBits: h.dataSizeBits) {
             let n = min(textLen, Int(range.count))
-            let bytes = n > 0 ? try memory.read(h.data + range.lowerBound, count: n) : []
+            let bytes = n > 0 ? try memory.read(h.data &+ range.lowerBound, count: n) : []
             text = String(decoding: bytes, as: UTF8.self)
         }
         var r = LogRecord(seq: LogBytes.unsigned(info, L.seq, 8), tsNs: LogBytes.unsigned(info, L.tsNsec, 8),

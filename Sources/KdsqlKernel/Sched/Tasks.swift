@@ -89,31 +89,165 @@ public final class Tasks {
 
     /// Pull-based iteration over every task: stops reading as soon as the
     /// caller stops asking (SQL LIMIT).
+    ///
+    /// A damaged dump can break the list: a task_struct on an excluded page,
+    /// a NULL or garbage `next`. Each step checks the list.h invariant
+    /// `next->prev == node`; where it fails, the unreadable task is skipped
+    /// with a warning and the walk resumes from the list's other end (prev
+    /// pointers), then fills any gap left between the two ends from the pid
+    /// IDR, never yielding a task twice (`recoverLeaders`).
     public struct Iterator {
         let owner: Tasks
         var pending: [UInt64]
         var processNode: UInt64
         var started = false
         var seen = Set<UInt64>()
+        /// Leaders still to visit once the list broke.
+        var recovered: [UInt64]?
 
         public mutating func next() throws -> UInt64? {
             while true {
                 if !pending.isEmpty { return pending.removeFirst() }
+                if recovered != nil {
+                    guard let leader = recovered?.first else { return nil }
+                    recovered?.removeFirst()
+                    pending = try owner.threadsOrLeader(leader)
+                    continue
+                }
                 // Advance to the next thread group leader.
                 let head = owner.initTask + owner.tasks.offset
-                processNode = try owner.kernel.readU64(processNode)
-                if processNode == head || processNode == 0 { return nil }
-                guard seen.insert(processNode).inserted, seen.count < 4_000_000 else {
-                    throw MemoryError.cycle(what: "task list", at: processNode)
+                let kernel = owner.kernel
+                let following: UInt64
+                do {
+                    following = try kernel.readU64(processNode)
+                    if following == head { return nil }
+                    guard following != 0 else {
+                        throw MemoryError.nullPointer(what: "task list (tasks.next of task 0x\(String(processNode - owner.tasks.offset, radix: 16)))")
+                    }
+                    guard seen.count < 4_000_000, !seen.contains(following) else {
+                        throw MemoryError.cycle(what: "task list", at: following)
+                    }
+                    // include/linux/list.h: next->prev points back. A task on an
+                    // excluded page fails the read; a garbage pointer the check.
+                    let back = try kernel.readU64(following + 8)
+                    guard back == processNode else {
+                        throw MemoryError.cycle(what: "task list (next->prev of 0x\(String(following, radix: 16)) does not point back)", at: following)
+                    }
+                } catch {
+                    recovered = try owner.recoverLeaders(brokenAfter: processNode, seen: seen, error: error)
+                    continue
                 }
-                let leader = processNode - owner.tasks.offset
-                pending = try owner.threads(ofLeader: leader)
+                seen.insert(following)
+                processNode = following
+                pending = try owner.threadsOrLeader(following - owner.tasks.offset)
             }
         }
     }
 
     public func makeIterator() throws -> Iterator {
-        Iterator(owner: self, pending: try idleTasks().map(\.task), processNode: initTask + tasks.offset)
+        var idle: [UInt64] = []
+        for (_, t) in try idleTasks() {
+            do {
+                _ = try pid(t)
+                idle.append(t)
+            } catch {
+                try kernel.warnings.skip("task_struct (idle task)", at: t, because: error)
+            }
+        }
+        return Iterator(owner: self, pending: idle, processNode: initTask + tasks.offset)
+    }
+
+    /// A leader and its threads; a leader whose thread list cannot be read
+    /// alone, and nothing (with a warning) when the leader itself cannot.
+    func threadsOrLeader(_ leader: UInt64) throws -> [UInt64] {
+        do {
+            return try threads(ofLeader: leader)
+        } catch {
+            do {
+                _ = try pid(leader)
+            } catch {
+                try kernel.warnings.skip("task_struct", at: leader, because: error)
+                return []
+            }
+            try kernel.warnings.skip("thread list", at: leader, because: error)
+            return [leader]
+        }
+    }
+
+    /// The leaders after a break in the task list at `node` (whose `next`
+    /// could not be followed because of `error`): the list walked backwards
+    /// from init_task until it meets a visited node, and, when that walk
+    /// breaks too, the thread-group leaders of the pid IDR not seen either
+    /// way. Order: IDR leaders (by pid), then the backward walk's nodes in
+    /// list order.
+    func recoverLeaders(brokenAfter node: UInt64, seen: Set<UInt64>, error: any Error) throws -> [UInt64] {
+        let head = initTask + tasks.offset
+        let broken = (try? kernel.readU64(node)) ?? 0
+        guard !kernel.warnings.strict else { throw error }
+        if broken != 0, broken != head, !seen.contains(broken), KernelWarnings.unreadableCause(error) != nil {
+            try kernel.warnings.skip("task_struct", at: broken - tasks.offset, because: error)
+        }
+        // Backwards from the head.
+        var backward: [UInt64] = []
+        var known = seen
+        var metForward = false
+        var cursor = head
+        while backward.count < 4_000_000 {
+            let previous: UInt64
+            do {
+                previous = try kernel.readU64(cursor + 8)
+            } catch {
+                try kernel.warnings.skip("task_struct", at: cursor - tasks.offset, because: error)
+                if cursor != head { backward.removeLast() }
+                break
+            }
+            if previous == node || previous == head || seen.contains(previous) { metForward = true; break }
+            guard previous != 0, !known.contains(previous) else { break }
+            // The previous node must be readable and point forward to us.
+            do {
+                guard try kernel.readU64(previous) == cursor else { break }
+            } catch {
+                try kernel.warnings.skip("task_struct", at: previous - tasks.offset, because: error)
+                break
+            }
+            known.insert(previous)
+            backward.append(previous)
+            cursor = previous
+        }
+        backward.reverse()
+        var fromIndex: [(pid: Int64, leader: UInt64)] = []
+        if !metForward {
+            do {
+                fromIndex = try leadersFromPidIndex(excluding: known)
+            } catch {
+                try kernel.warnings.skip("pid IDR", at: nil, because: error)
+            }
+        }
+        kernel.warnings.note("task list broken after task 0x\(String(node - tasks.offset, radix: 16)); \(backward.count) processes recovered from prev pointers, \(fromIndex.count) from the pid IDR",
+                             at: node - tasks.offset, cause: "broken links")
+        return fromIndex.sorted { $0.pid < $1.pid }.map(\.leader) + backward.map { $0 - tasks.offset }
+    }
+
+    /// Thread-group leaders found through the initial pid namespace's IDR
+    /// whose `tasks` node is not in `known`; unreadable entries are skipped.
+    func leadersFromPidIndex(excluding known: Set<UInt64>) throws -> [(pid: Int64, leader: UInt64)] {
+        let index = try pidIndex()
+        let entries = try index.xarray.entries(head: try kernel.readU64(index.headAddress)) { node, error in
+            try self.kernel.warnings.skip("xa_node (pid IDR)", at: node, because: error)
+        }
+        var out: [(Int64, UInt64)] = []
+        for (_, pidStruct) in entries {
+            do {
+                let first = try kernel.readU64(pidStruct + index.pidTasks)
+                guard first != 0 else { continue }
+                let task = first - index.pidLinks
+                guard try groupLeader(task) == task, !known.contains(task + tasks.offset) else { continue }
+                out.append((try pid(task), task))
+            } catch {
+                try kernel.warnings.skip("struct pid", at: pidStruct, because: error)
+            }
+        }
+        return out
     }
 
     /// All tasks, collected.

@@ -21,18 +21,39 @@ public struct SystemInfo {
     public var panicCPU: Int?
     public var panicTask: UInt64?
 
+    /// True when the kernel's own utsname could not be read (a dump cut
+    /// before the kernel image) and the identity comes from VMCOREINFO and
+    /// the dump header instead; fields neither has are empty.
+    public var identityFromHeaders = false
+
     public init(kernel: Kernel) throws {
-        // init_uts_ns.name is struct new_utsname (include/uapi/linux/utsname.h).
-        let uts = try kernel.address(of: "init_uts_ns") + (try kernel.field("struct uts_namespace", "name")).offset
-        func utsField(_ name: String) throws -> String {
-            try kernel.readCharArray(uts, try kernel.field("struct new_utsname", name))
+        do {
+            // init_uts_ns.name is struct new_utsname (include/uapi/linux/utsname.h).
+            let uts = try kernel.address(of: "init_uts_ns") + (try kernel.field("struct uts_namespace", "name")).offset
+            func utsField(_ name: String) throws -> String {
+                try kernel.readCharArray(uts, try kernel.field("struct new_utsname", name))
+            }
+            sysname = try utsField("sysname")
+            nodename = try utsField("nodename")
+            release = try utsField("release")
+            version = try utsField("version")
+            machine = try utsField("machine")
+            domainname = try utsField("domainname")
+        } catch {
+            // The kernel image (its utsname, or the BTF that describes it)
+            // is unreadable: what VMCOREINFO and the header say, with a warning.
+            guard !kernel.warnings.strict else { throw error }
+            kernel.warnings.note("init_uts_ns unreadable (\(error)); identity from VMCOREINFO and the dump header", at: nil,
+                                 cause: KernelWarnings.unreadableCause(error) ?? "no type information")
+            let header = kernel.dump.header
+            identityFromHeaders = true
+            sysname = "Linux"
+            nodename = header.nodename ?? ""
+            release = kernel.vmcoreinfo.osRelease ?? header.release ?? ""
+            version = header.version ?? ""
+            machine = header.machine ?? "x86_64"
+            domainname = ""
         }
-        sysname = try utsField("sysname")
-        nodename = try utsField("nodename")
-        release = try utsField("release")
-        version = try utsField("version")
-        machine = try utsField("machine")
-        domainname = try utsField("domainname")
         cpus = (try? kernel.presentCPUs().count) ?? kernel.dump.header.cpuCount ?? 1
 
         jiffies = try? kernel.readU64(try kernel.address(of: "jiffies_64"))
@@ -66,8 +87,9 @@ public struct SystemInfo {
         // PANIC_CPU_INVALID is -1.
         if let pc = try? kernel.readI32(try kernel.address(of: "panic_cpu")), pc >= 0 {
             panicCPU = Int(pc)
-            let curr = try kernel.field("struct rq", "curr")
-            panicTask = try? kernel.readU64(try kernel.perCPU("runqueues", cpu: Int(pc)) + curr.offset)
+            if let curr = try? kernel.field("struct rq", "curr") {
+                panicTask = try? kernel.readU64(try kernel.perCPU("runqueues", cpu: Int(pc)) + curr.offset)
+            }
         }
     }
 

@@ -276,11 +276,12 @@ public final class OrcUnwindTables {
         return table
     }
 
-    /// The ORC entry for `ip`, or nil when no table covers it.
-    public func find(_ ip: UInt64) -> OrcEntry? {
+    /// The ORC entry for `ip`, or nil when no table covers it. A table page
+    /// the dump lacks is an error, not "no entry": falling back to frame
+    /// pointers then would drop frames without a word.
+    public func find(_ ip: UInt64) throws -> OrcEntry? {
         if let hit = cache[ip] { return hit }
-        let e = try? lookupUncached(ip)
-        let value = e ?? nil
+        let value = try lookupUncached(ip)
         cache[ip] = value
         return value
     }

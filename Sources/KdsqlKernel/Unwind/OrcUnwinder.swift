@@ -171,7 +171,7 @@ public struct OrcUnwinder: StackUnwinder {
     /// One unwind_next_frame(). Returns nil at a normal end of the stack.
     func step(_ state: inout State, stacks: [StackRange]) throws -> UnwindMethod? {
         let lookupIP = state.signal ? state.ip : state.ip &- 1
-        guard let orc = tables.find(lookupIP) else {
+        guard let orc = try tables.find(lookupIP) else {
             guard tables.isKernelText(state.ip) else {
                 throw UnwindFailure(reason: "pc \(hex(state.ip)) is not kernel text (no ORC entry, no symbol): the saved return address is corrupt")
             }

@@ -1,4 +1,5 @@
 import KdsqlMemory
+import KdsqlDebugInfo
 
 /// One row of `stack_frames`: an unwound frame with its symbol.
 public struct StackFrame: Sendable {
@@ -29,6 +30,13 @@ public struct StackFrame: Sendable {
     /// `__lockfunc` sections): the frames /proc/PID/stack leaves out
     /// (in_sched_functions(), kernel/sched/core.c).
     public var inScheduler: Bool = false
+    /// The address the function was looked up at: pc, or pc - 1 for a return address.
+    public var lookupPC: UInt64?
+    /// With DWARF: this frame is a function inlined into the next one, at the same pc.
+    public var inlined: Bool = false
+    /// With DWARF: the source file and line of pc in this frame's function (crash's `bt -l`).
+    public var file: String?
+    public var line: Int?
 }
 
 /// The backtrace of one task.
@@ -62,6 +70,8 @@ public final class StackTraces {
     let retFromFork: UInt64?
     /// [__sched_text_start, __sched_text_end) and [__lock_text_start, __lock_text_end).
     let schedulerText: [(UInt64, UInt64)]
+    /// Inlined functions and source lines, when a debug vmlinux was given.
+    let sourceLines: DwarfSourceLines?
 
     public init(kernel: Kernel, tasks: Tasks? = nil) throws {
         self.kernel = kernel
@@ -89,6 +99,7 @@ public final class StackTraces {
             .map { (name: $0.1, field: try kernel.field("struct inactive_task_frame", $0.0)) }
         retAddr = try kernel.field("struct inactive_task_frame", "ret_addr")
         retFromFork = kernel.symbols.address(of: "ret_from_fork")
+        sourceLines = kernel.vmlinux.flatMap { try? DwarfSourceLines(vmlinux: $0) }
         schedulerText = [("__sched_text_start", "__sched_text_end"), ("__lock_text_start", "__lock_text_end")].compactMap { a, b in
             guard let lo = kernel.symbols.address(of: a), let hi = kernel.symbols.address(of: b), hi > lo else { return nil }
             return (lo, hi)
@@ -171,11 +182,12 @@ public final class StackTraces {
     /// noreturn function can be the last instruction of its function); the
     /// printed offset is still pc - start, as %pB prints it.
     public func symbolize(_ frames: [UnwoundFrame]) -> [StackFrame] {
-        frames.enumerated().map { i, f in
+        withInlinedFrames(frames.enumerated().map { i, f in
             var out = StackFrame(frame: i, pc: f.pc, sp: f.sp, method: f.method, isExceptionFrame: f.method == .ptRegs,
                                  stack: f.stack?.name, registers: f.registers, regsAddress: f.regsAddress, error: f.error)
             guard f.error == nil else { return out }
             let at = f.signal ? f.pc : f.pc &- 1
+            out.lookupPC = at
             out.inScheduler = schedulerText.contains { at >= $0.0 && at < $0.1 }
             if let m = modules?.symbolize(at) {
                 out.function = m.name
@@ -192,6 +204,6 @@ public final class StackTraces {
                 out.symbol = "\(name)+0x\(String(off, radix: 16))" + (out.size.map { "/0x\(String($0, radix: 16))" } ?? "")
             }
             return out
-        }
+        })
     }
 }

@@ -14,7 +14,21 @@ enum KernelFunctions {
                                        description: "Address as symbol+0xoffset ('init_task', 'schedule+0x1c'); NULL if no symbol") { args, context in
         guard let address = try address(args, 0, "kd_symbol") else { return .null }
         guard let symbols = context.symbols else { throw NotAvailable("symbol table", neededBy: "kd_symbol()") }
-        return symbols.describe(address).map(SQLValue.text) ?? .null
+        return describe(address, symbols: symbols, context: context).map(SQLValue.text) ?? .null
+    }
+
+    /// A module address through the module's own kallsyms
+    /// (`kdsql_oops_write+0x5/0xff0 [kdsql_oops]`, as an Oops prints it);
+    /// a vmlinux address only inside the kernel image [_text, _end): past
+    /// vmlinux's last symbol lie modules and vmalloc space, which its last
+    /// symbol (`__init_scratch_end`) must not claim; below it, per-CPU
+    /// offsets and small numbers (0) are no addresses at all.
+    static func describe(_ address: UInt64, symbols: any SymbolTable, context: ConnectionContext) -> String? {
+        if let modules = try? context.session?.moduleSymbols(), let text = modules.describe(address) { return text }
+        if let start = symbols.address(of: "_text"), let end = symbols.address(of: "_end"), address < start || address >= end {
+            return nil
+        }
+        return symbols.describe(address)
     }
 
     static let readU64 = reader("kd_read_u64", bytes: 8) { try $0.readU64($1) }

@@ -16,7 +16,32 @@ struct BacktraceScan {
         let traces = try session.stackTraces()
         self.traces = traces
         var tasks = try session.select(TaskSelection(thread: pid, task: task, cpu: cpu))
-        next = { try tasks.next().map { UnwoundTask(traces.trace(task: $0), traces) } }
+        let warnings = session.kernel.warnings
+        next = {
+            guard let t = try tasks.next() else { return nil }
+            let trace = traces.trace(task: t)
+            // A failed unwind keeps its `error` frame, and is also said once
+            // per cause (a stack page the dump lacks, a corrupt return address).
+            if let failed = trace.frames.first(where: { $0.error != nil }), let why = failed.error {
+                if warnings.strict { throw UnwindError(task: t, reason: why) }
+                warnings.scope = table
+                warnings.note("unwinding stopped early: \(BacktraceScan.cause(why))", at: t, cause: "unwinding failures")
+            }
+            return UnwoundTask(trace, traces)
+        }
+    }
+
+    /// The reason without the addresses that make each task's text unique.
+    static func cause(_ reason: String) -> String {
+        if reason.contains("was excluded from the dump") { return "a page was excluded from the dump" }
+        if reason.contains("past the end of the truncated") { return "a page lies past the end of the truncated dump" }
+        if reason.contains("is not mapped") { return "an address is not mapped" }
+        return reason
+    }
+
+    struct UnwindError: Error, CustomStringConvertible {
+        let task: UInt64, reason: String
+        var description: String { "unwinding task 0x\(String(task, radix: 16)) failed: \(reason)" }
     }
 
     /// Plan: an equality on pid, task or cpu names one or two tasks.

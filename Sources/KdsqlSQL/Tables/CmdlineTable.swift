@@ -44,7 +44,11 @@ struct CmdlineTable: ProcessTable {
         let (session, next) = try ProcessTables.addressSpaces(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let summary = try session.mmSummary()
         let reader = TaskCommandLine(kernel: session.kernel, summary: summary)
-        return Rows(compactMapping: next) { Row(process: $0.process, mm: $0.mm, summary: summary, reader: reader, argv: Box()) }
+        let kernel = session.kernel
+        return Rows(compactMapping: next, skipping: context, table: Self.name, object: "mm_struct", at: { $0.mm }) {
+            _ = try kernel.readU64($0.mm)
+            return Row(process: $0.process, mm: $0.mm, summary: summary, reader: reader, argv: Box())
+        }
     }
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.process.task) }

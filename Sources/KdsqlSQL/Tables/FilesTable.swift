@@ -35,7 +35,7 @@ struct FilesTable: ProcessTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let files = try session.taskFiles()
-        return Rows(flattening: next) { process in
+        return Rows(flattening: next, skipping: context, table: Self.name, object: "open files (files_struct)", at: { $0.task }) { process in
             try files.openFiles(task: process.task).map { Row(process: process, fd: $0.fd, file: $0.file, files: files.decoder) }
         }
     }

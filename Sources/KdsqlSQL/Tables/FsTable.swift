@@ -27,7 +27,7 @@ struct FsTable: ProcessTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let paths = try session.paths()
-        return Rows(compactMapping: next) { process in
+        return Rows(compactMapping: next, skipping: context, table: Self.name, object: "fs_struct", at: { $0.task }) { process in
             guard let fs = try paths.rootAndCwd(task: process.task) else { return nil }
             return Row(process: process, root: fs.root, cwd: fs.cwd, paths: paths)
         }

@@ -42,7 +42,11 @@ struct MmTable: ProcessTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.addressSpaces(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let summary = try session.mmSummary()
-        return Rows(compactMapping: next) { Row(process: $0.process, mm: $0.mm, summary: summary) }
+        let kernel = session.kernel
+        return Rows(compactMapping: next, skipping: context, table: Self.name, object: "mm_struct", at: { $0.mm }) {
+            _ = try kernel.readU64($0.mm)  // an mm_struct the dump lacks gives no row
+            return Row(process: $0.process, mm: $0.mm, summary: summary)
+        }
     }
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.process.task) }

@@ -17,7 +17,7 @@ struct ModulesTable: VirtualTable {
             state: .text { $0.state },
             procState: .text { $0.procState },
             refcount: .integer { $0.refcount },
-            usedBy: .text { $0.usedBy.joined(separator: ",") },
+            usedBy: .text { $0.usedBy?.joined(separator: ",") },
             taint: .text { $0.taintLetters },
             taints: .integer { $0.taints },
             version: .text { $0.version },

@@ -36,7 +36,7 @@ struct RegistersTable: VirtualTable {
 
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
-        return Rows(flattening: scan.next) { unwound in
+        return Rows(flattening: scan.next, skipping: context, table: Self.name, object: "kernel stack", at: { $0.trace.task }) { unwound in
             scan.traces.registerRows(unwound.trace).enumerated().map {
                 Row(unwound: unwound, frame: $1.frame, name: $1.name, value: $1.value, ordinal: $0)
             }

@@ -27,7 +27,10 @@ struct StackFramesTable: VirtualTable {
             method: .text { $0.frame.method.rawValue },
             stack: .text { $0.frame.stack },
             error: .text { $0.frame.error },
-            inScheduler: .bool { $0.frame.inScheduler })
+            inScheduler: .bool { $0.frame.inScheduler },
+            inlined: .bool { $0.frame.inlined },
+            file: .text { $0.frame.file },
+            line: .integer { $0.frame.line })
     }
     static var estimatedRows: Double { 10_000 }
 
@@ -35,7 +38,7 @@ struct StackFramesTable: VirtualTable {
 
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let scan = try BacktraceScan(context, pid: filter.pid, task: filter.task, cpu: filter.cpu, table: Self.name)
-        return Rows(flattening: scan.next) { unwound in
+        return Rows(flattening: scan.next, skipping: context, table: Self.name, object: "kernel stack", at: { $0.trace.task }) { unwound in
             unwound.trace.frames.indices.map { Row(unwound: unwound, index: $0) }
         }
     }

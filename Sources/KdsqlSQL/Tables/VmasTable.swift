@@ -46,7 +46,7 @@ struct VmasTable: ProcessTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let (session, next) = try ProcessTables.processes(pid: filter.pid, includeThreads: filter.includeThreads, context, neededBy: Self.name)
         let maps = try session.memoryMaps()
-        return Rows(flattening: next) { process in
+        return Rows(flattening: next, skipping: context, table: Self.name, object: "memory map (mm_struct/vm_area_struct)", at: { $0.task }) { process in
             let mm = try process.tasks.mm(process.task)
             return try maps.vmas(mm: mm).map { Row(process: process, mm: mm, vma: $0, maps: maps) }
         }

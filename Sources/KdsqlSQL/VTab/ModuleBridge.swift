@@ -1,3 +1,4 @@
+import KdsqlMemory
 @preconcurrency import CSQLite
 
 /// The one set of C callbacks behind every kdsql table. The table travels in
@@ -170,6 +171,7 @@ enum ModuleBridge {
                 box.eof = !(try cursor.next())
                 return SQLITE_OK
             } catch {
+                instance.context.noteFailure(error)
                 ModuleBridge.setError(p.pointee.pVtab, "\(instance.definition.name): \(errorText(error))")
                 return SQLITE_ERROR
             }
@@ -182,6 +184,7 @@ enum ModuleBridge {
                     return SQLITE_OK
                 } catch {
                     box.eof = true
+                    box.vtab.instance.context.noteFailure(error)
                     ModuleBridge.setError(p?.pointee.pVtab, "\(box.vtab.instance.definition.name): \(errorText(error))")
                     return SQLITE_ERROR
                 }
@@ -215,10 +218,19 @@ enum ModuleBridge {
         let column = i < instance.definition.columns.count ? instance.definition.columns[i].name : "#\(i)"
         let message = "\(instance.definition.name).\(column) (row \(cursor.rowid())): \(errorText(error))"
         if instance.context.options.strict {
+            instance.context.noteFailure(error)
             SQLite.resultError(ctx, message)
             return SQLITE_ERROR
         }
-        instance.context.warn(message)
+        // Memory the dump lacks is counted per cause (one stderr line per
+        // statement, details in kdsql_warnings), not one line per value.
+        if let warnings = instance.context.kernel?.warnings, KernelWarnings.unreadableCause(error) != nil {
+            warnings.scope = instance.definition.name
+            warnings.note("\(instance.definition.name).\(column) unreadable: \(KernelWarnings.reason(error))", at: nil,
+                          cause: KernelWarnings.unreadableCause(error)!)
+        } else {
+            instance.context.warn(message)
+        }
         SQLite.api.pointee.result_null!(ctx)
         return SQLITE_OK
     }
