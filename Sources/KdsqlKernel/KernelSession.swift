@@ -57,6 +57,17 @@ public final class KernelSession {
         try memo(&_sockets) { try SocketListing(kernel: kernel, tasks: tasks(), taskFiles: taskFiles()) }
     }
     public func stackTraces() throws -> StackTraces { try memo(&_stackTraces) { try StackTraces(kernel: kernel, tasks: tasks()) } }
+    /// A walker memoised by its type, for walkers declared outside this file
+    /// (KernelSessionViews.swift): one instance per session.
+    public func shared<T: AnyObject>(_ type: T.Type, _ make: () throws -> T) rethrows -> T {
+        let key = ObjectIdentifier(type)
+        if let hit = _shared[key] as? T { return hit }
+        let v = try make()
+        _shared[key] = v
+        return v
+    }
+    private var _shared: [ObjectIdentifier: AnyObject] = [:]
+
     /// The kernel log, the panic and the Oopses in it, read once.
     public func log() throws -> KernelLogAnalysis { try memo(&_log) { try KernelLogAnalysis(kernel: kernel) } }
 }

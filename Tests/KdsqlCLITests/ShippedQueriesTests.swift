@@ -7,9 +7,9 @@ import Testing
 /// The saved queries shipped in Queries/, run on every fixture dump.
 @Suite("Shipped queries")
 struct ShippedQueriesTests {
-    static let expectedNames = ["bash_count", "blocked_in", "bt", "files", "foreach_bt", "log", "mod", "mount", "net", "ps",
-                                "runq", "sys", "taint", "tasks_by_state", "threads_per_process", "timer", "top_rss",
-                                "uninterruptible", "vm", "zombies"]
+    static let expectedNames = ["bash_count", "blocked_in", "bt", "cgroups", "dev", "files", "foreach_bt", "ipcs", "irq", "kmem_i",
+                                "kmem_s", "log", "mod", "mount", "net", "ps", "runq", "sig", "swap", "sys", "taint", "tasks_by_state",
+                                "threads_per_process", "timer", "top_rss", "uninterruptible", "vm", "zombies"]
     /// The fixture sets every query runs on: the ones `make test` provides
     /// (Makefile FIXTURE_SETS); a missing one fails. KDSQL_TEST_SETS (comma
     /// separated) names others to include, e.g. the 6.12 sets.

@@ -19,6 +19,8 @@ struct TasksTable: VirtualTable {
             self.walker = walker
             self.counters = counters
         }
+        lazy var sched: Result<SchedTimesReader, any Error> = Result { try SchedTimesReader(kernel: walker.kernel) }
+        func schedTimes(_ t: UInt64) throws -> SchedTimes { try sched.get().times(task: t) }
         lazy var active: Result<Set<UInt64>, any Error> = Result { Set(try walker.activeTasks().values) }
         lazy var memoryBytes: UInt64? = {
             let k = walker.kernel
@@ -59,7 +61,13 @@ struct TasksTable: VirtualTable {
             nrThreads: .integer { try $0.walker.nrThreads($0.task) },
             isKernelThread: .bool { try $0.walker.isKernelThread($0.task) },
             isGroupLeader: .bool { try $0.walker.pid($0.task) == $0.walker.tgid($0.task) },
-            isActive: .bool { try $0.scan.active.get().contains($0.task) })
+            isActive: .bool { try $0.scan.active.get().contains($0.task) },
+            sumExecRuntimeNs: .integer { try $0.scan.schedTimes($0.task).sumExecRuntime },
+            runDelayNs: .integer { try $0.scan.schedTimes($0.task).runDelay },
+            pcount: .integer { try $0.scan.schedTimes($0.task).pcount },
+            execStartNs: .integer { try $0.scan.schedTimes($0.task).execStart },
+            lastArrivalNs: .integer { try $0.scan.schedTimes($0.task).lastArrival },
+            lastQueuedNs: .integer { try $0.scan.schedTimes($0.task).lastQueued })
     }
 
     func bestIndex(_ query: IndexQuery) -> IndexPlan {

@@ -1,0 +1,70 @@
+import Testing
+import FixtureSupport
+import KdsqlMemory
+@testable import KdsqlKernel
+
+/// Slab caches against /proc/slabinfo (truth/slabinfo.csv).
+@Suite struct SlabCachesTests {
+    static func caches(_ dump: String = Fixtures.views + "/" + Fixtures.viewsDump) throws -> [SlabCache] {
+        try SlabCaches(kernel: try Kernel.open(path: try Fixtures.path(dump))).all()
+    }
+
+    @Test func cachesAreThoseOfSlabinfoInItsOrder() throws {
+        let truth = try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv")
+        #expect(try Self.caches().map(\.name) == truth.map { $0["name"]! })
+    }
+
+    @Test func geometryOfEveryCacheIsExact() throws {
+        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv") {
+            let c = try #require(caches[r["name"]!])
+            #expect(c.size == Int64(r["objsize"]!)!, "\(c.name) size")
+            #expect(c.objectsPerSlab == Int64(r["objperslab"]!)!, "\(c.name) objects per slab")
+            #expect(1 << c.order == Int64(r["pagesperslab"]!)!, "\(c.name) order")
+        }
+    }
+
+    /// Caches the truth capture itself churned after it read /proc/slabinfo
+    /// (it then read /proc/PID/{ns,cgroup,status,sched} of every task, making
+    /// proc inodes, dentries and their LSM blobs) or that busy kernel paths use.
+    static let churned: Set<String> = ["proc_inode_cache", "dentry", "lsm_inode_cache", "inode_cache", "filp",
+                                       "maple_node", "vmap_area", "kmalloc-192", "kmalloc-96"]
+
+    /// Every cache the capture did not churn has exactly slabinfo's counts:
+    /// nr_slabs and total_objects are exact counters and the partial lists
+    /// hold the free objects slabinfo subtracts.
+    @Test func countsOfQuietCachesMatchSlabinfoExactly() throws {
+        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let truth = try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv")
+        for r in truth where !Self.churned.contains(r["name"]!) {
+            let c = try #require(caches[r["name"]!])
+            #expect(c.activeObjects == Int64(r["active_objs"]!)!, "\(c.name) active_objs")
+            #expect(c.totalObjects == Int64(r["num_objs"]!)!, "\(c.name) num_objs")
+            #expect(c.slabs == Int64(r["num_slabs"]!)!, "\(c.name) num_slabs")
+        }
+    }
+
+    /// The churned caches only grew (nothing frees proc inodes or dentries
+    /// without memory pressure) and by less than 3x.
+    @Test func churnedCachesGrewSinceTheCapture() throws {
+        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv") where Self.churned.contains(r["name"]!) {
+            let c = try #require(caches[r["name"]!])
+            let total = Int64(r["num_objs"]!)!
+            #expect(c.totalObjects * 10 >= total * 8 && c.totalObjects <= total * 3,
+                    "\(c.name): dump \(c.totalObjects), truth \(total)")
+        }
+    }
+
+    @Test(arguments: Fixtures.kernelDumps)
+    func countsAreConsistentOnEveryKernel(dump: String) throws {
+        let caches = try Self.caches(dump)
+        #expect(caches.count > 50)
+        #expect(caches.contains { $0.name == "task_struct" && $0.totalObjects > 50 })
+        for c in caches {
+            #expect(c.activeObjects >= 0 && c.activeObjects <= c.totalObjects, "\(c.name)")
+            #expect(c.totalObjects <= c.slabs * c.objectsPerSlab, "\(c.name)")
+            #expect(c.objectSize <= c.size, "\(c.name)")
+        }
+    }
+}
