@@ -17,3 +17,7 @@ extension KernelSession {
                                 panicSeq: panic.seq, panicMessage: panic.message, symbols: kernel.symbols)
     }
 }
+
+extension KernelSession {
+    public func waitQueues() throws -> WaitQueues { try shared(WaitQueues.self) { try WaitQueues(kernel: kernel, tasks: tasks()) } }
+}
