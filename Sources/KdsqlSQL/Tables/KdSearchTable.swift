@@ -70,12 +70,11 @@ struct SearchRequest {
     var mask: UInt64
     var limit: Int
 
-    /// Nil when an argument is NULL (no rows, like any NULL comparison).
+    /// Nil when an argument is missing or NULL (no rows, like any NULL
+    /// comparison; `SELECT * FROM kd_search` alone lists nothing).
     init?(name: String, start: SQLValue?, end: SQLValue?, target: SQLValue?, mask: SQLValue?, maxMatches: SQLValue?,
           context: ConnectionContext) throws {
-        guard let start, let end, let target else {
-            throw FunctionArgumentError(name, "give the range and the value: \(name)(start, end, value[, mask[, max_matches]])")
-        }
+        guard let start, let end, let target else { return nil }
         if start.isNull || end.isNull || target.isNull || mask?.isNull == true { return nil }
         func address(_ v: SQLValue, _ what: String) throws -> UInt64 {
             guard let a = v.uint64 else { throw FunctionArgumentError(name, "\(what) must be an integer, got \(v)") }
