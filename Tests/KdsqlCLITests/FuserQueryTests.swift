@@ -38,3 +38,25 @@ import Testing
         #expect(mapping.count - truth.count <= 1, "\(set): extra \(mapping.subtracting(truth).sorted())")
     }
 }
+
+/// `--search-limit N` bounds kd_search's matches; the argument overrides it.
+@Suite struct SearchLimitOptionTests {
+    static let zeros = "SELECT count(*) FROM kd_search(0xffffffff80000000, 0xffffffffffffffff, 0)"
+
+    @Test func theFlagBoundsTheMatchesWithAWarning() throws {
+        let dump = try Fixtures.compressedDump(Fixtures.sysrq)
+        let result = try KdsqlBinary.run([dump, "--format", "csv", "--search-limit", "3", Self.zeros])
+        #expect(result.status == 0)
+        #expect(result.stdout == "count(*)\n3\n")
+        #expect(result.stderr.contains("stopped after 3 matches"))
+        let argument = try KdsqlBinary.run([dump, "--format", "csv", "--search-limit", "3",
+                                            "SELECT count(*) FROM kd_search(0xffffffff80000000, 0xffffffffffffffff, 0, -1, 7)"])
+        #expect(argument.stdout == "count(*)\n7\n")
+    }
+
+    @Test func aLimitBelowOneIsAUsageError() throws {
+        let result = try KdsqlBinary.run([KdsqlBinary.anyDump, "--search-limit", "0", "SELECT 1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--search-limit needs a positive number"))
+    }
+}
