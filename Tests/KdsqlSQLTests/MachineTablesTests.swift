@@ -88,6 +88,20 @@ import KdsqlSQL
         #expect(row[8] == .integer(Int64(try vmcoreinfo("NUMBER(pgtable_l5_enabled)")) == 1 ? 5 : 4))
     }
 
+    /// cpu_khz is what tsc_init() logged, or the refined calibration after it.
+    @Test(arguments: sets)
+    func cpuKhzIsTheLoggedTSCFrequency(dump: String) throws {
+        let db = try Self.database(dump)
+        let logged = try db.query("""
+            SELECT CAST(replace(substr(text, instr(text, 'Detected ') + 9), ' MHz processor', '') AS REAL) * 1000 FROM log WHERE text LIKE 'tsc: Detected % MHz processor'
+            UNION ALL
+            SELECT CAST(replace(substr(text, instr(text, 'calibration: ') + 13), ' MHz', '') AS REAL) * 1000 FROM log WHERE text LIKE 'tsc: Refined TSC clocksource calibration: %'
+            """).compactMap { $0[0].double.map { Int64($0.rounded()) } }
+        #expect(!logged.isEmpty)
+        let khz = try #require(try db.query("SELECT cpu_khz FROM machine")[0][0].int64)
+        #expect(logged.contains(khz), "\(dump): cpu_khz \(khz), log \(logged)")
+    }
+
     @Test(arguments: sets)
     func machineLayoutIsTheKernelsOwn(dump: String) throws {
         let db = try Self.database(dump)

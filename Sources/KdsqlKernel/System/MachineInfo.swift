@@ -33,6 +33,8 @@ public struct MachineInfo {
     public var commandLine: String?
     public var fiveLevelPaging: Bool
     public var stackBytes: UInt64
+    /// cpu_khz (arch/x86/kernel/tsc.c): what tsc_init() printed as "tsc: Detected N MHz processor".
+    public var cpuKHz: Int64?
 
     /// The tick rates Kconfig offers (kernel/Kconfig.hz).
     static let hzChoices = [100, 250, 300, 1000]
@@ -70,6 +72,7 @@ public struct MachineInfo {
             commandLine = try? kernel.readCString(p, maxLength: 4096)
         }
         (hz, hzSource) = Self.hz(kernel: kernel, system: system)
+        if let a = try? kernel.address(of: "cpu_khz"), let khz = try? kernel.readU32(a), khz > 0 { cpuKHz = Int64(khz) }
     }
 
     /// HZ is a build constant the kernel does not record. tick_nsec (kernel/time/ntp.c,

@@ -24,7 +24,8 @@ struct MachineTable: VirtualTable {
             kernelMapBase: .address { $0.kernelMapBase },
             modulesBase: .address { $0.modulesBase },
             stackBytes: .integer { $0.stackBytes },
-            pagingLevels: .integer { $0.fiveLevelPaging ? 5 : 4 })
+            pagingLevels: .integer { $0.fiveLevelPaging ? 5 : 4 },
+            cpuKhz: .integer { $0.cpuKHz })
     }
     static var estimatedRows: Double { 1 }
 
