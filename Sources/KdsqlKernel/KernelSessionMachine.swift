@@ -7,6 +7,7 @@ extension KernelSession {
     /// The SysRq key that crashed the machine and where it was found (see
     /// SysRqTrigger); nil when SysRq did not cause the crash.
     public func panicSysRqKey() throws -> (key: String, source: String)? {
+        guard SysRq.isPresent(kernel: kernel) else { return nil }
         let panic = try log().panic.get()
         let sysrq = try sysrq()
         var functions: [String]?

@@ -55,8 +55,18 @@ public final class SysRq {
         alwaysEnabled || sysrqEnabled == 1 || (sysrqEnabled & mask) != 0
     }
 
+    /// The sysrq_enabled variable; nil when the kernel has no SysRq
+    /// (CONFIG_MAGIC_SYSRQ=n: no symbol), an error when it cannot be read.
+    public static func enabledMask(kernel: Kernel) throws -> Int64? {
+        guard let a = kernel.symbols.address(of: "sysrq_enabled") else { return nil }
+        return Int64(try kernel.readI32(a))
+    }
+
+    /// True when the kernel was built with SysRq support (it has the key table).
+    public static func isPresent(kernel: Kernel) -> Bool { kernel.symbols.address(of: "sysrq_key_table") != nil }
+
     public init(kernel: Kernel) throws {
-        enabledMask = (try? kernel.address(of: "sysrq_enabled")).flatMap { try? Int64(kernel.readI32($0)) }
+        enabledMask = try? Self.enabledMask(kernel: kernel)
         alwaysEnabled = ((try? kernel.address(of: "sysrq_always_enabled")).flatMap { try? kernel.readU8($0) } ?? 0) != 0
         let table = try kernel.address(of: "sysrq_key_table")
         // 62 entries on every kernel kdsql reads; a smaller distance to the

@@ -54,7 +54,7 @@ struct SysTable: VirtualTable {
             panicTask: .address { $0.panicTask() },
             panicCpu: .integer { $0.info.panicCPU },
             kaslrOffset: .address { $0.kernel.kaslrOffset },
-            sysrqEnabled: .integer { try $0.session.sysrq().enabledMask })
+            sysrqEnabled: .integer { try SysRq.enabledMask(kernel: $0.kernel) })
     }
     static var estimatedRows: Double { 1 }
 
