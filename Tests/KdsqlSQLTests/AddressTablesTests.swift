@@ -70,6 +70,22 @@ import KdsqlSQL
         #expect(try db.query("SELECT * FROM kd_search").isEmpty)
     }
 
+    /// With a pid the search walks that task's tables: its user mappings are
+    /// there (the kernel's own tables have none); each page is either read
+    /// (zero words are everywhere) or, where makedumpfile left user pages
+    /// out, counted in the warning.
+    @Test(arguments: sets)
+    func kdSearchWithAPidWalksThatTasksUserMappings(dump: String) throws {
+        let db = try Self.database(dump)
+        let range = try db.query("SELECT min(start), max(\"end\") FROM vmas WHERE pid = 1")[0]
+        #expect(try db.query("SELECT count(*) FROM kd_search(\(range[0]), \(range[1]), 0)") == [[.integer(0)]])
+        #expect(db.drainWarnings().isEmpty, "the kernel's tables map no user page")
+        let found = try db.query("SELECT count(*) FROM kd_search(\(range[0]), \(range[1]), 0, -1, 10, 1)")[0][0]
+        let warnings = db.drainWarnings()
+        #expect(found == .integer(10) || warnings.contains { $0.contains("mapped pages and 0 page tables are not in the dump") },
+                "\(dump): \(found) \(warnings)")
+    }
+
     @Test(arguments: sets)
     func kdPteEndsWhereKdVtopDoes(dump: String) throws {
         let db = try Self.database(dump)

@@ -19,7 +19,12 @@ struct KdSearchTable: VirtualTable {
                                         mask: filter.mask, maxMatches: filter.maxMatches, context: context)
         guard let request else { return .empty }
         let session = try context.session(neededBy: Self.name)
-        return try request.rows(MemorySearch(kernel: session.kernel, space: .virtual(root: 0), start: request.start,
+        var root: UInt64 = 0
+        if let pid = filter.pid, !pid.isNull {
+            guard let p = pid.int64 else { throw FunctionArgumentError(Self.name, "pid must be an integer, got \(pid)") }
+            root = try session.pageTableRoot(pid: p)
+        }
+        return try request.rows(MemorySearch(kernel: session.kernel, space: .virtual(root: root), start: request.start,
                                              end: request.end, value: request.target, mask: request.mask), context: context) { address in
             context.symbols.flatMap { KernelFunctions.describe(address, symbols: $0, context: context) }
         }
