@@ -35,6 +35,10 @@ public final class PageCache {
 
     private let slab: UnsafeMutableRawPointer
     private let slabBytes: Int
+    /// The mmap reservation the slab sits in (nil: heap fallback), kept for munmap.
+    private let reservation: (base: UnsafeMutableRawPointer, bytes: Int)?
+    /// Transparent huge pages are 2 MiB on x86_64 and arm64 with 4 KiB pages.
+    private static let hugePage = 2 << 20
     private var slotsHanded = 0
     private var freeSlot: Int32 = -1
 
@@ -71,12 +75,21 @@ public final class PageCache {
         inLimit = max(1, pages / 4)
         ghostCapacity = max(1, pages / 2)
         slabBytes = pages * pageSize
-        let p = mmap(nil, slabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        // The slab is 2 MiB-aligned and advised for transparent huge pages: a scan
+        // that fills 10,000 slots then takes 20 page faults instead of 10,000 (the
+        // kernel's fault and clear_page per 4 KiB slot were a third of a 9,000-task
+        // scan's time). Without THP (or with it off) nothing changes.
+        let reserve = slabBytes + Self.hugePage
+        let p = mmap(nil, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         if let p, p != MAP_FAILED {
-            slab = p
+            let aligned = (Int(bitPattern: p) + Self.hugePage - 1) & ~(Self.hugePage - 1)
+            slab = UnsafeMutableRawPointer(bitPattern: aligned)!
+            reservation = (p, reserve)
+            _ = madvise(slab, slabBytes, MADV_HUGEPAGE)
         } else {
             // No address space for a reservation: fall back to the heap.
             slab = UnsafeMutableRawPointer.allocate(byteCount: slabBytes, alignment: 4096)
+            reservation = nil
         }
         slotKey = .allocate(capacity: pages)
         prev = .allocate(capacity: pages)
@@ -94,7 +107,7 @@ public final class PageCache {
     }
 
     deinit {
-        if munmap(slab, slabBytes) != 0 { slab.deallocate() }
+        if let reservation { munmap(reservation.base, reservation.bytes) } else { slab.deallocate() }
         slotKey.deallocate(); prev.deallocate(); next.deallocate(); queue.deallocate()
         free(ghostKey); free(hashKeys); free(hashValues)
     }
