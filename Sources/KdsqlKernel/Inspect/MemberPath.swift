@@ -272,7 +272,7 @@ extension Kernel {
 
     /// `char`, `signed char`, `unsigned char` (through qualifiers, not
     /// through typedefs: a `u8 [16]` is bytes, a `char [16]` text).
-    static func isCharacter(_ element: TypeID, _ types: any TypeInfo) -> Bool {
+    public static func isCharacter(_ element: TypeID, _ types: any TypeInfo) -> Bool {
         var id = element
         for _ in 0..<8 {
             switch types.shape(of: id) {
