@@ -114,7 +114,7 @@ struct DefinitionParserTests {
 
     @Test func listSourceWithoutViaIsRejected() {
         let e = error("table t \"d\" {\n  source list_head \"init_task.tasks\" of \"task_struct\";\n  column pid INTEGER \"p\";\n}")
-        #expect(e?.description == "t.kdt:2:53: a list_head source needs 'via \"MEMBER\"': the member of task_struct that links it")
+        #expect(e?.description == "t.kdt:2:54: a list_head source needs 'via \"MEMBER\"': the member of task_struct that links it")
     }
 
     @Test func unknownSourceKindIsNamed() {

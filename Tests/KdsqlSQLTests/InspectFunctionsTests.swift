@@ -118,3 +118,41 @@ import KdsqlSQL
         #expect(rows == total, "\(g)")
     }
 }
+
+/// kd_struct: the members of an object, flattened, with kd_member's values.
+@Suite struct KdStructTests {
+    @Test(arguments: Fixtures.generations)
+    func kdStructGivesThePidRowOfEveryTask(_ g: KernelGeneration) throws {
+        let db = try InspectFunctionsTests.database(g)
+        let rows = try db.query("""
+            SELECT t.pid, s.value, s.type, s.offset = kd_offsetof('task_struct', 'pid'), s.size
+            FROM tasks t, kd_struct(t.task, 'task_struct') s WHERE s.member = 'pid'
+            """)
+        let tasks = try db.query("SELECT count(*) FROM tasks").first?.first?.int64 ?? 0
+        #expect(Int64(rows.count) == tasks, "\(g)")
+        for row in rows { #expect(row[0] == row[1] && row[2] == .text("pid_t") && row[3] == .integer(1) && row[4] == .integer(4), "\(g): \(row)") }
+    }
+
+    @Test(arguments: Fixtures.generations)
+    func kdStructFlattensNestedMembersIntoDottedPaths(_ g: KernelGeneration) throws {
+        let db = try InspectFunctionsTests.database(g)
+        let rows = try db.query("""
+            SELECT member, value = kd_member(t.task, 'task_struct', member), offset = kd_offsetof('task_struct', member)
+            FROM tasks t, kd_struct(t.task, 'struct task_struct') WHERE t.pid = 1
+              AND member IN ('comm', 'se.vruntime', 'se.load.weight', 'tasks.next', 'mm')
+            """)
+        #expect(Set(rows.compactMap { $0[0].string }) == ["comm", "se.vruntime", "se.load.weight", "tasks.next", "mm"], "\(g)")
+        for row in rows { #expect(row[1] == .integer(1) && row[2] == .integer(1), "\(g): \(row)") }
+    }
+
+    @Test(arguments: Fixtures.generations)
+    func kdStructMarksBitfields(_ g: KernelGeneration) throws {
+        let db = try InspectFunctionsTests.database(g)
+        // task_struct's sched_reset_on_fork is a 1-bit field (include/linux/sched.h).
+        let rows = try db.query("""
+            SELECT bit_size, value BETWEEN 0 AND 1 FROM kd_struct(kd_symbol_address('init_task'), 'task_struct')
+            WHERE member = 'sched_reset_on_fork'
+            """)
+        #expect(rows == [[.integer(1), .integer(1)]], "\(g)")
+    }
+}

@@ -91,6 +91,8 @@ public enum MemberPathError: Error, Equatable, CustomStringConvertible {
     case unknownSymbol(String)
     /// A global whose type the type information does not record.
     case unknownGlobalType(symbol: String)
+    /// A per-CPU variable has one copy per CPU, none at its symbol.
+    case perCPU(symbol: String)
 
     public var description: String {
         switch self {
@@ -108,6 +110,8 @@ public enum MemberPathError: Error, Equatable, CustomStringConvertible {
         case .opaque(let type, let member): return "cannot follow \(type) to reach '\(member)': it points to no complete type"
         case .unreadableKind(let type, let path): return "'\(path)' is \(type), which has no value to read"
         case .unknownSymbol(let s): return "symbol '\(s)' not found in this kernel"
+        case .perCPU(let s):
+            return "'\(s)' is a per-CPU variable: its symbol is an offset, each CPU has its own copy (read them with a percpu source, or at kd_symbol_address('\(s)') + __per_cpu_offset[cpu])"
         case .unknownGlobalType(let s):
             return "the type of global '\(s)' is not known (BTF records types, not most variables): use kd_member(kd_symbol_address('\(s)'), 'TYPE', 'PATH')"
         }
@@ -415,8 +419,18 @@ extension Kernel {
     public func value(ofSymbolPath text: String) throws -> MemberValue {
         let path = try SymbolPath.parse(text)
         let base = try symbolAddress(path.symbol)
+        if isPerCPU(base) { throw MemberPathError.perCPU(symbol: path.symbol) }
         guard let accessor = try accessor(symbolPath: path) else { throw MemberPathError.unknownGlobalType(symbol: path.symbol) }
         return try value(of: accessor, in: base)
+    }
+
+    /// True when `address` lies in the per-CPU area's template
+    /// [__per_cpu_start, __per_cpu_end): a per-CPU variable's symbol is an
+    /// offset there (include/asm-generic/vmlinux.lds.h), each CPU's copy is
+    /// at that offset plus __per_cpu_offset[cpu].
+    public func isPerCPU(_ address: UInt64) -> Bool {
+        guard let start = try? self.address(of: "__per_cpu_start"), let end = try? self.address(of: "__per_cpu_end") else { return false }
+        return address >= start && address < end
     }
 
     /// A symbol's address, as a `MemberPathError` when unknown.

@@ -95,6 +95,12 @@ public struct ObjectSource {
         }
 
         do { rootAddress = try kernel.address(ofSymbolPath: root) } catch { throw fail(.root, error) }
+        if let a = rootAddress, (kind == .percpu) != kernel.isPerCPU(a) {
+            let symbol = (try? SymbolPath.parse(root).symbol) ?? root
+            throw Failure(part: .root, message: kind == .percpu
+                ? "'\(symbol)' is not a per-CPU variable; a percpu source needs one (DEFINE_PER_CPU)"
+                : "'\(symbol)' is a per-CPU variable: use a percpu source for it")
+        }
 
         if let count {
             let text = count.trimmingSpaces
@@ -146,7 +152,10 @@ public struct ObjectSource {
                 return []
             }
         case .xarray:
-            let entries = try XArray(kernel: kernel).entries(head: root, limit: Self.limit) { node, error in
+            // struct xarray { spinlock_t xa_lock; gfp_t xa_flags; void *xa_head; }
+            // (include/linux/xarray.h); an IDR and a radix_tree_root start with one.
+            let head = try kernel.readU64(root &+ (try kernel.field("struct xarray", "xa_head")).offset)
+            let entries = try XArray(kernel: kernel).entries(head: head, limit: Self.limit) { node, error in
                 try kernel.warnings.skip("xa_node", at: node, because: error)
             }
             return entries.map { Element(index: Int64(bitPattern: $0.index), address: $0.entry) }

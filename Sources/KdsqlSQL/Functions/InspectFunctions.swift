@@ -34,6 +34,7 @@ enum InspectFunctions {
         let kernel = try context.kernel(neededBy: "kd_value()")
         let parsed = try SymbolPath.parse(text)
         let base = try kernel.symbolAddress(parsed.symbol)
+        if kernel.isPerCPU(base) { throw MemberPathError.perCPU(symbol: parsed.symbol) }
         guard let accessor = try kernel.accessor(symbolPath: parsed) else {
             throw MemberPathError.unknownGlobalType(symbol: parsed.symbol)
         }
