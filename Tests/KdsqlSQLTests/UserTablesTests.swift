@@ -94,7 +94,7 @@ import KdsqlSQL
         let (db, set) = try Self.database(kernel, """
             table u_runqueues "per-CPU" {
                 source percpu "runqueues" of "rq";
-                column cpu INTEGER from "cpu" "CPU";
+                column cpu INTEGER from "@index" "CPU";
                 column curr_pid INTEGER from "curr->pid" "running pid";
             }
             table u_init "one object" {
