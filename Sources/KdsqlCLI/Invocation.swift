@@ -52,7 +52,7 @@ struct Invocation {
 
         let database = try DumpOpener.open(OpenRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, types: command.types?.rawValue,
-            cacheMB: command.cacheMB, strict: command.strict, searchLimit: command.searchLimit))
+            cacheMB: command.cacheMB, strict: command.strict, searchLimit: command.searchLimit, tables: command.tables))
         for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 
         if let report = command.report {

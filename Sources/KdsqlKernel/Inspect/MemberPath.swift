@@ -91,6 +91,8 @@ public enum MemberPathError: Error, Equatable, CustomStringConvertible {
     case unknownSymbol(String)
     /// A global whose type the type information does not record.
     case unknownGlobalType(symbol: String)
+    /// A per-CPU variable has one copy per CPU, none at its symbol.
+    case perCPU(symbol: String)
 
     public var description: String {
         switch self {
@@ -108,8 +110,10 @@ public enum MemberPathError: Error, Equatable, CustomStringConvertible {
         case .opaque(let type, let member): return "cannot follow \(type) to reach '\(member)': it points to no complete type"
         case .unreadableKind(let type, let path): return "'\(path)' is \(type), which has no value to read"
         case .unknownSymbol(let s): return "symbol '\(s)' not found in this kernel"
+        case .perCPU(let s):
+            return "'\(s)' is a per-CPU variable: its symbol is an offset, each CPU has its own copy (read them with a percpu source, or at kd_symbol_address('\(s)') + __per_cpu_offset[cpu])"
         case .unknownGlobalType(let s):
-            return "the type of global '\(s)' is not known (BTF records types, not most variables): use kd_member(kd_symbol_address('\(s)'), 'TYPE', 'PATH')"
+            return "the type of global '\(s)' is not known (BTF records types, not most variables; a debug vmlinux, -k, has them all): use kd_member(kd_symbol_address('\(s)'), 'TYPE', 'PATH')"
         }
     }
 }
@@ -272,7 +276,7 @@ extension Kernel {
 
     /// `char`, `signed char`, `unsigned char` (through qualifiers, not
     /// through typedefs: a `u8 [16]` is bytes, a `char [16]` text).
-    static func isCharacter(_ element: TypeID, _ types: any TypeInfo) -> Bool {
+    public static func isCharacter(_ element: TypeID, _ types: any TypeInfo) -> Bool {
         var id = element
         for _ in 0..<8 {
             switch types.shape(of: id) {
@@ -320,7 +324,9 @@ extension Kernel {
             default: return .bytes(try read(address, count: accessor.size))
             }
         case .charArray:
-            return .text(try readCString(address, maxLength: max(accessor.size, 1)))
+            // A char array of unknown size (`extern const char linux_banner[]`,
+            // a flexible member) is read as a C string.
+            return .text(try readCString(address, maxLength: accessor.size > 0 ? accessor.size : 4096))
         case .bytes:
             return .bytes(try read(address, count: accessor.size))
         }
@@ -378,12 +384,14 @@ public struct SymbolPath: Sendable, Equatable {
 
 extension Kernel {
     /// The type of a global, from kdsql's table of the globals it knows
-    /// (`KernelGlobals`): kernel BTF records the types of per-CPU variables
-    /// only, not of the other globals.
+    /// (`KernelGlobals`), else from DWARF: kernel BTF records the types of
+    /// per-CPU variables only, not of the other globals.
     public func globalType(_ symbol: String) throws -> TypeID {
         // Array spellings (`unsigned long [3]`) name no type the type info
         // can look up; those globals are read through kd_member.
         if let spelling = KernelGlobals.types[symbol], let id = try? userType(spelling) { return id }
+        // With a debug vmlinux (-k), DWARF knows every global's type.
+        if let variables = try types() as? any VariableTypes, let id = variables.variableType(named: symbol) { return id }
         throw MemberPathError.unknownGlobalType(symbol: symbol)
     }
 
@@ -415,8 +423,18 @@ extension Kernel {
     public func value(ofSymbolPath text: String) throws -> MemberValue {
         let path = try SymbolPath.parse(text)
         let base = try symbolAddress(path.symbol)
+        if isPerCPU(base) { throw MemberPathError.perCPU(symbol: path.symbol) }
         guard let accessor = try accessor(symbolPath: path) else { throw MemberPathError.unknownGlobalType(symbol: path.symbol) }
         return try value(of: accessor, in: base)
+    }
+
+    /// True when `address` lies in the per-CPU area's template
+    /// [__per_cpu_start, __per_cpu_end): a per-CPU variable's symbol is an
+    /// offset there (include/asm-generic/vmlinux.lds.h), each CPU's copy is
+    /// at that offset plus __per_cpu_offset[cpu].
+    public func isPerCPU(_ address: UInt64) -> Bool {
+        guard let start = try? self.address(of: "__per_cpu_start"), let end = try? self.address(of: "__per_cpu_end") else { return false }
+        return address >= start && address < end
     }
 
     /// A symbol's address, as a `MemberPathError` when unknown.
