@@ -16,6 +16,31 @@ struct Invocation {
         case sql(String)
         case script(String)
         case query(SavedQuery)
+
+        /// Whether the item can read the parameter `name`: a saved query that
+        /// declares it, or SQL that names it as `:name`, `@name` or `$name`
+        /// (a shell script's `.parameter` lines count too).
+        func reads(parameter name: String) -> Bool {
+            switch self {
+            case .query(let query): return query.parameters.contains { $0.name == name } || Self.names(name, in: query.sql)
+            case .sql(let text), .script(let text): return Self.names(name, in: text)
+            }
+        }
+
+        private static func names(_ name: String, in text: String) -> Bool {
+            let bytes = Array(text.utf8), want = Array(name.utf8)
+            func isNameByte(_ b: UInt8) -> Bool { b == 95 || (b >= 48 && b <= 57) || ((b | 0x20) >= 97 && (b | 0x20) <= 122) }
+            var i = 0
+            while i + want.count < bytes.count {
+                let b = bytes[i]
+                if b == 58 || b == 64 || b == 36, Array(bytes[(i + 1)...(i + want.count)]) == want,
+                   i + 1 + want.count == bytes.count || !isNameByte(bytes[i + 1 + want.count]) {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     func run() throws(CLIError) -> Int32 {
@@ -43,6 +68,11 @@ struct Invocation {
                 }
                 items.append(.query(query))
             }
+        }
+        // A --param nothing reads is most often a misspelt name: say so rather than
+        // run the statements with their defaults as if it had been used.
+        for name in given.keys.sorted() where !items.contains(where: { $0.reads(parameter: name) }) {
+            writeStandardError("kdsql: warning: --param \(name) is not used by any statement or saved query given")
         }
         // `kdsql --sample` alone is the demo: the sys header, then the seed's question.
         let demo = command.sample && items.isEmpty && command.report == nil

@@ -192,6 +192,17 @@ struct CommandLineTests {
         #expect(given.stdout == "p\n16\n")
     }
 
+    @Test func aParameterNoStatementReadsIsWarnedAbout() throws {
+        let misspelt = try KdsqlBinary.run([dump, "-c", "SELECT :pid AS p", "--param", "pdi=1"])
+        #expect(misspelt.stderr.contains("kdsql: warning: --param pdi is not used by any statement or saved query given"), "\(misspelt.stderr)")
+        let used = try KdsqlBinary.run([dump, "--format", "csv", "-c", "SELECT :pid AS p", "--param", "pid=1"])
+        #expect(used.status == 0)
+        #expect(used.stdout == "p\n1\n")
+        #expect(!used.stderr.contains("--param"), "\(used.stderr)")
+        let declared = try KdsqlBinary.run([dump, "-q", "bt", "--param", "pid=1", "--format", "csv"])
+        #expect(!declared.stderr.contains("--param"), "\(declared.stderr)")
+    }
+
     @Test func sampleTakesTheSQLInsteadOfADump() throws {
         let result = try KdsqlBinary.run(["--sample", "--format", "csv", "SELECT nodename FROM sys"])
         #expect(result.status == 0)
