@@ -1,0 +1,43 @@
+import KdsqlMemory
+import KdsqlKernel
+
+/// Arguments and endings shared by the generic walkers (kd_list, kd_rbtree,
+/// kd_xarray, kd_maple, kd_percpu, kd_array, kd_mem, kd_disasm).
+enum WalkerArguments {
+    /// An address argument: an integer, or text naming a number, a symbol
+    /// or a symbol path (`init_task.tasks`). nil when the argument is NULL
+    /// or absent (the table then has no rows).
+    static func address(_ value: SQLValue?, _ table: String, kernel: Kernel) throws -> UInt64? {
+        guard let value, !value.isNull else { return nil }
+        switch value {
+        case .integer(let i): return UInt64(bitPattern: i)
+        case .text(let s): return try SymbolPath.address(of: s, kernel: kernel)
+        default: throw FunctionArgumentError(table, "expected an address or a symbol path, got \(value)")
+        }
+    }
+
+    /// A text argument (a type or member name); nil when NULL or absent.
+    static func text(_ value: SQLValue?, _ table: String, _ what: String) throws -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard case .text(let s) = value, !s.isEmpty else {
+            throw FunctionArgumentError(table, "expected \(what) as text, got \(value)")
+        }
+        return s
+    }
+
+    /// A count argument in 0...maximum; nil when NULL or absent.
+    static func count(_ value: SQLValue?, _ table: String, _ what: String, maximum: Int) throws -> Int? {
+        guard let value, !value.isNull else { return nil }
+        guard let n = value.int64, n >= 0, n <= Int64(maximum) else {
+            throw FunctionArgumentError(table, "\(what) must be an integer from 0 to \(maximum), got \(value)")
+        }
+        return Int(n)
+    }
+
+    /// A walk that damage ended early: a warning (the rows so far stand),
+    /// or under --strict the error itself.
+    static func stopped(_ table: String, _ error: any Error, in context: ConnectionContext) throws {
+        if context.options.strict { throw error }
+        context.warn("\(table): \(errorText(error)); rows before it are shown")
+    }
+}
