@@ -19,7 +19,7 @@ struct KdArrayTable: VirtualTable {
         guard let base = try WalkerArguments.address(filter.base, Self.name, kernel: kernel),
               let type = try WalkerArguments.text(filter.type, Self.name, "a type name"),
               let count = try WalkerArguments.count(filter.count, Self.name, "count", maximum: Self.maximumCount) else { return .empty }
-        let size = UInt64(try kernel.size(of: type))
+        let size = UInt64(try CTypeSpelling.size(of: type, kernel: kernel))
         return Rows((0..<count).lazy.map { (ordinal: $0, address: base &+ UInt64($0) &* size) })
     }
 
