@@ -31,12 +31,26 @@ public struct EmbeddedNode: Sendable {
         offset = field.offset
         let types = try kernel.types()
         containerSize = types.size(of: try kernel.type(type)) ?? 0
-        switch types.shape(of: types.resolved(field.type)) {
-        case .structure(name: "list_head", _): kind = .listHead
-        case .structure(name: "hlist_node", _): kind = .hlistNode
-        case .structure(name: "rb_node", _): kind = .rbNode
-        default: kind = .other(types.name(of: field.type))
+        kind = Self.kind(of: field.type, types: types)
+    }
+
+    /// The node kind of a member's type. A struct that begins with a node
+    /// counts as one: 7.x's `struct rb_node_linked` (rb_node, then prev/next
+    /// links; include/linux/rbtree_types.h) is linked through its rb_node.
+    static func kind(of type: TypeID, types: any TypeInfo) -> Kind {
+        var current = types.resolved(type)
+        for _ in 0..<4 {
+            guard case .structure(let name, _) = types.shape(of: current) else { break }
+            switch name {
+            case "list_head": return .listHead
+            case "hlist_node": return .hlistNode
+            case "rb_node": return .rbNode
+            default: break
+            }
+            guard let first = types.members(of: current).first, first.bitOffset == 0 else { break }
+            current = types.resolved(first.type)
         }
+        return .other(types.name(of: type))
     }
 
     /// `container_of(node, type, member)`.
