@@ -10,9 +10,13 @@ public final class Disassembler {
         public var bytes: [UInt8]
         public var mnemonic: String
         public var operands: String
-        /// Where a direct call/jump goes, or the address a `[rip ± disp]`
-        /// operand names; nil otherwise.
+        /// Where a direct call/jump goes, the address a `[rip ± disp]`
+        /// operand names, or a kernel address given as an immediate; nil otherwise.
         public var target: UInt64?
+        /// The target came from an immediate operand, which may be a
+        /// constant that only looks like an address, or a string literal
+        /// (no symbol of its own) far past the nearest symbol.
+        public var targetIsImmediate: Bool
     }
 
     public struct CapstoneError: Error, CustomStringConvertible {
@@ -50,8 +54,9 @@ public final class Disassembler {
             let mnemonic = withUnsafeBytes(of: insn.mnemonic) { Self.cString($0) }
             let operands = withUnsafeBytes(of: insn.op_str) { Self.cString($0) }
             let next = insn.address &+ UInt64(size)
+            let target = Self.target(mnemonic: mnemonic, operands: operands, next: next)
             out.append(Instruction(address: insn.address, bytes: bytes, mnemonic: mnemonic, operands: operands,
-                                   target: Self.target(mnemonic: mnemonic, operands: operands, next: next)))
+                                   target: target ?? Self.kernelImmediate(operands), targetIsImmediate: target == nil))
         }
         return out
     }
@@ -77,5 +82,19 @@ public final class Disassembler {
         let hex = digits.dropFirst(2).prefix { $0.isHexDigit }
         guard let disp = UInt64(hex, radix: 16) else { return nil }
         return sign == "+" ? next &+ disp : next &- disp
+    }
+
+    /// A last operand that is a kernel address: capstone prints a
+    /// sign-extended imm32 (`mov rdi, 0xffffffff823697b9`, the kernel's
+    /// -mcmodel=kernel addresses) as a negative number (`rdi, -0x7dc96847`).
+    static func kernelImmediate(_ operands: String) -> UInt64? {
+        guard let comma = operands.lastIndex(of: ",") else { return nil }
+        let last = operands[operands.index(after: comma)...].drop { $0 == " " }
+        let negative = last.hasPrefix("-")
+        let digits = negative ? last.dropFirst() : last
+        guard digits.hasPrefix("0x"), let magnitude = UInt64(digits.dropFirst(2), radix: 16) else { return nil }
+        let value = negative ? 0 &- magnitude : magnitude
+        // The kernel half of the address space (x86-64 canonical addresses).
+        return value >= 0xffff_8000_0000_0000 ? value : nil
     }
 }

@@ -12,6 +12,8 @@ struct KdDisasmTable: VirtualTable {
     static let maximumCount = 1 << 18
     /// The longest x86 instruction.
     static let longestInstruction = 15
+    /// How far past a symbol an immediate may point and still be named by it.
+    static let immediateReach: UInt64 = 4096
 
     static var columns: Columns {
         Columns(
@@ -48,7 +50,12 @@ struct KdDisasmTable: VirtualTable {
         let instructions = try Disassembler().decode(code, at: start, count: count ?? Self.maximumCount)
         let symbols = kernel.symbols
         return Rows(instructions.lazy.map { insn in
-            (insn, function, insn.target.flatMap { KernelFunctions.describe($0, symbols: symbols, context: context) })
+            (insn, function, insn.target.flatMap { target in
+                // An immediate is named only near a symbol: string literals
+                // in .rodata have none, and the nearest one says nothing.
+                if insn.targetIsImmediate, (symbols.symbolize(target)?.offset ?? .max) >= Self.immediateReach { return nil }
+                return KernelFunctions.describe(target, symbols: symbols, context: context)
+            })
         })
     }
 
