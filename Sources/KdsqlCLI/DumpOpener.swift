@@ -13,9 +13,15 @@ public struct OpenRequest: Equatable, Sendable {
     public var cacheMB: Int?
     /// Unreadable memory is an error instead of NULL plus a warning.
     public var strict: Bool
+    /// User-defined tables: `.kdt` files or directories (`--tables`).
+    public var tables: [String]
+    /// Also load `$XDG_CONFIG_HOME/kdsql/tables/`.
+    public var userTableDirectory: Bool
 
     public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
-                cacheMB: Int? = nil, strict: Bool = false) {
+                cacheMB: Int? = nil, strict: Bool = false, tables: [String] = [], userTableDirectory: Bool = true) {
+        self.tables = tables
+        self.userTableDirectory = userTableDirectory
         self.dumpPath = dumpPath
         self.systemMap = systemMap
         self.vmlinux = vmlinux
@@ -46,8 +52,15 @@ public enum DumpOpener {
             // Every layer's errors describe themselves in one line.
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
         }
+        // User-defined tables are bound to this kernel's types now, so a
+        // definition that does not fit it is reported before any query and
+        // left out; the built-in tables are unaffected.
+        var user = UserTableSet.load(paths: request.tables, includeDefaultDirectory: request.userTableDirectory)
+        user.bind(to: kernel)
+        for error in user.errors { writeStandardError("kdsql: warning: table definition not loaded: \(error)") }
         do {
-            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: request.strict)))
+            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: request.strict)),
+                                     extraDefinitions: user.definitions, extraTables: user.registrations)
         } catch {
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
         }
@@ -77,9 +90,13 @@ public enum DumpOpener {
     }
 
     /// The Markdown table reference from the compiled-in definitions (no dump needed).
-    static func tableReference() throws(CLIError) -> String {
+    /// User tables come only from `tables` (`--tables`), not from the
+    /// user's directory, so the README's copy does not depend on who runs it.
+    static func tableReference(tables: [String] = []) throws(CLIError) -> String {
+        let user = UserTableSet.load(paths: tables, includeDefaultDirectory: false)
+        for error in user.errors { writeStandardError("kdsql: warning: table definition not loaded: \(error)") }
         do {
-            return try KdsqlDatabase().tableReference
+            return try KdsqlDatabase(extraDefinitions: user.definitions, extraTables: user.registrations).tableReference
         } catch {
             throw .usage("cannot build the table reference: \(error)")
         }

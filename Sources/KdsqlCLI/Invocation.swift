@@ -51,7 +51,7 @@ struct Invocation {
 
         let database = try DumpOpener.open(OpenRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, types: command.types?.rawValue,
-            cacheMB: command.cacheMB, strict: command.strict))
+            cacheMB: command.cacheMB, strict: command.strict, tables: command.tables))
         for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 
         if let report = command.report {

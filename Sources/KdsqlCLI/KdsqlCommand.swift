@@ -55,6 +55,9 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries (wins over the built-in and user ones).", valueName: "DIR"))
     public var queriesDir: String?
 
+    @Option(name: .customLong("tables"), help: ArgumentHelp("User-defined tables: a .kdt file or a directory of them (repeatable); $XDG_CONFIG_HOME/kdsql/tables/ is always read.", valueName: "FILE_OR_DIR"))
+    public var tables: [String] = []
+
     @Flag(help: "Refuse damaged dumps: a cut file, or any object a scan cannot read, is an error (exit 3) instead of a skip or NULL with a warning.")
     public var strict = false
 

@@ -35,7 +35,7 @@ public enum KdsqlMain {
                 if command.tableReference {
                     // Generated from the definitions in Grammar/, so the README cannot drift.
                     let out = OutputWriter.standardOutput()
-                    out.write(try DumpOpener.tableReference())
+                    out.write(try DumpOpener.tableReference(tables: command.tables))
                     out.flush()
                     return 0
                 }

@@ -48,6 +48,7 @@ public struct DefinitionParser {
         try expectSymbol("{", context: "after the description of table '\(name)'")
         var columns: [ColumnDefinition] = []
         var examples: [ExampleQuery] = []
+        var source: SourceDefinition?
         while token.kind != .symbol("}") {
             let itemLocation = token.location
             switch token.kind {
@@ -60,7 +61,10 @@ public struct DefinitionParser {
             case .word("example"):
                 examples.append(try example())
             case .word("source"):
-                throw DefinitionError("'source' clauses (tables over kernel lists and trees) are reserved and not supported yet", at: itemLocation)
+                if let first = source {
+                    throw DefinitionError("table '\(name)' has a second source (the first is at \(first.location))", at: itemLocation)
+                }
+                source = try self.source()
             case .end:
                 throw DefinitionError("table '\(name)' is not closed: expected '}' before end of file", at: itemLocation)
             default:
@@ -69,7 +73,77 @@ public struct DefinitionParser {
         }
         try advance()
         if columns.isEmpty { throw DefinitionError("table '\(name)' has no columns", at: location) }
-        return TableDefinition(name: name, description: description, columns: columns, examples: examples, location: location)
+        if let source {
+            // A user-defined table: every column reads a member path (its own
+            // name unless `from` says otherwise), and `address` is the row's object.
+            for i in columns.indices {
+                if columns[i].name == "address" {
+                    throw DefinitionError("column 'address' is reserved in table '\(name)': every table with a source has it (the object's address)", at: columns[i].fromLocation ?? location)
+                }
+                if columns[i].from == nil { columns[i].from = columns[i].name }
+            }
+            columns.append(ColumnDefinition(name: "address", type: .integer, unit: "address",
+                                            description: "Address of the \(source.type) the row describes",
+                                            isHidden: true, pushdown: [.equal]))
+        } else if let c = columns.first(where: { $0.from != nil }) {
+            throw DefinitionError("column '\(c.name)' reads 'from' a member path, but table '\(name)' has no source clause to say of what", at: c.fromLocation ?? location)
+        }
+        return TableDefinition(name: name, description: description, columns: columns, examples: examples, location: location,
+                               source: source)
+    }
+
+    // source = "source" source_kind string "of" string [ "via" string ] [ "count" string ] ";" ;
+    private mutating func source() throws -> SourceDefinition {
+        let location = token.location
+        try advance()
+        let kindLocation = token.location
+        guard case .word(let word) = token.kind else {
+            throw DefinitionError("expected a source kind (\(Self.sourceKinds)), found \(token.spelling)", at: kindLocation)
+        }
+        guard let kind = SourceDefinition.Kind(rawValue: word) else {
+            throw DefinitionError("unknown source kind '\(word)' (expected \(Self.sourceKinds))", at: kindLocation)
+        }
+        try advance()
+        let rootLocation = token.location
+        let root = try string(what: "the \(word) to walk, a path from a global (\"init_task.tasks\")")
+        let typeLocation = token.location
+        try expectKeyword("of", context: "after the \(word) path: 'of \"TYPE\"' names the type of each row's object")
+        let type = try string(what: "the type of each row's object")
+        var via: String?, viaLocation: SourceLocation?
+        var count: String?, countLocation: SourceLocation?
+        while case .word(let option) = token.kind {
+            let here = token.location
+            switch option {
+            case "via":
+                guard kind.needsVia else {
+                    throw DefinitionError("'via' is for list_head, hlist_head and rbtree sources, not \(word)", at: here)
+                }
+                try advance()
+                viaLocation = token.location
+                via = try string(what: "the member of \(type) that links it into the \(word)")
+            case "count":
+                guard kind == .array else { throw DefinitionError("'count' is for array sources, not \(word)", at: here) }
+                try advance()
+                countLocation = token.location
+                count = try string(what: "the number of elements (a number, or a path from a global)")
+            default:
+                throw DefinitionError("unknown source option '\(option)' (expected via, count or ';')", at: here)
+            }
+        }
+        if kind.needsVia, via == nil {
+            throw DefinitionError("a \(word) source needs 'via \"MEMBER\"': the member of \(type) that links it", at: token.location)
+        }
+        if kind == .array, count == nil {
+            throw DefinitionError("an array source needs 'count \"N\"'", at: token.location)
+        }
+        try expectSymbol(";", context: "after the source clause")
+        return SourceDefinition(kind: kind, root: root, type: type, via: via, count: count, location: location,
+                                rootLocation: rootLocation, typeLocation: typeLocation, viaLocation: viaLocation,
+                                countLocation: countLocation)
+    }
+
+    private static var sourceKinds: String {
+        SourceDefinition.Kind.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
     // column = "column" name sql_type { column_option } string ";" ;
@@ -83,6 +157,7 @@ public struct DefinitionParser {
         var unit: String?
         var hidden = false, argument = false
         var pushdown: [ConstraintOperator] = []
+        var from: String?, fromLocation: SourceLocation?
         // column_option = "unit" name | "hidden" | "argument" | "pushdown" "(" operator { "," operator } ")" ;
         options: while case .word(let word) = token.kind {
             switch word {
@@ -93,6 +168,10 @@ public struct DefinitionParser {
                 try advance(); hidden = true
             case "argument":
                 try advance(); argument = true
+            case "from":
+                try advance()
+                fromLocation = token.location
+                from = try string(what: "the member path column '\(name)' reads (\"comm\", \"mm->map_count\")")
             case "pushdown":
                 try advance()
                 try expectSymbol("(", context: "after 'pushdown'")
@@ -101,13 +180,13 @@ public struct DefinitionParser {
                 } while try acceptSymbol(",")
                 try expectSymbol(")", context: "to close the pushdown list of column '\(name)'")
             default:
-                throw DefinitionError("unknown column option '\(word)' (expected unit, hidden, argument or pushdown)", at: token.location)
+                throw DefinitionError("unknown column option '\(word)' (expected unit, hidden, argument, pushdown or from)", at: token.location)
             }
         }
         let description = try string(what: "the one-line description of column '\(name)'")
         try expectSymbol(";", context: "after column '\(name)'")
         return ColumnDefinition(name: name, type: type, unit: unit, description: description,
-                                isHidden: hidden, isArgument: argument, pushdown: pushdown)
+                                isHidden: hidden, isArgument: argument, pushdown: pushdown, from: from, fromLocation: fromLocation)
     }
 
     // operator = "=" | "<" | "<=" | ">" | ">=" | "!=" | "LIKE" | "GLOB" ;

@@ -7,14 +7,19 @@ public struct TableDefinition: Sendable, Equatable {
     public var examples: [ExampleQuery]
     /// Where the definition was read from, for messages.
     public var location: SourceLocation
+    /// Where the rows of a user-defined table come from (`source list_head
+    /// ...`); nil for tables implemented in Swift.
+    public var source: SourceDefinition?
 
     public init(name: String, description: String, columns: [ColumnDefinition],
-                examples: [ExampleQuery] = [], location: SourceLocation = SourceLocation(file: "<builtin>", line: 1, column: 1)) {
+                examples: [ExampleQuery] = [], location: SourceLocation = SourceLocation(file: "<builtin>", line: 1, column: 1),
+                source: SourceDefinition? = nil) {
         self.name = name
         self.description = description
         self.columns = columns
         self.examples = examples
         self.location = location
+        self.source = source
     }
 
     /// Position of a column in the SQL schema, by name.
@@ -47,9 +52,17 @@ public struct ColumnDefinition: Sendable, Equatable {
     public var isArgument: Bool
     /// Operators the table evaluates itself when this column is constrained.
     public var pushdown: [ConstraintOperator]
+    /// User-defined tables: the member path the value is read from
+    /// (`from "mm->map_count"`) and where it is written; nil for the hidden
+    /// `address` column and for built-in tables.
+    public var from: String?
+    public var fromLocation: SourceLocation?
 
     public init(name: String, type: SQLType, unit: String? = nil, description: String,
-                isHidden: Bool = false, isArgument: Bool = false, pushdown: [ConstraintOperator] = []) {
+                isHidden: Bool = false, isArgument: Bool = false, pushdown: [ConstraintOperator] = [],
+                from: String? = nil, fromLocation: SourceLocation? = nil) {
+        self.from = from
+        self.fromLocation = fromLocation
         self.name = name
         self.type = type
         self.unit = unit
@@ -88,4 +101,60 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
         self.column = column
     }
     public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// The `source` clause of a user-defined table: which kernel structure to
+/// walk and what each element is.
+///
+///     source list_head "init_task.tasks" of "task_struct" via "tasks";
+///     source array "swap_info" of "struct swap_info_struct *" count "nr_swapfiles";
+public struct SourceDefinition: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// A `struct list_head` whose nodes are `via` members of `of` objects.
+        case listHead = "list_head"
+        /// A `struct hlist_head`; nodes are `hlist_node` members (`via`).
+        case hlistHead = "hlist_head"
+        /// A `struct rb_root` or `rb_root_cached`; nodes are `rb_node` members (`via`), in order.
+        case rbtree
+        /// An xarray (also an IDR or radix tree): each stored pointer is an `of` object.
+        case xarray
+        /// A per-CPU variable of type `of`: one row per possible CPU.
+        case percpu
+        /// `count` consecutive `of` values (pointers to objects when `of` ends in `*`).
+        case array
+        /// The one `of` object at the path.
+        case object
+
+        var needsVia: Bool { self == .listHead || self == .hlistHead || self == .rbtree }
+    }
+
+    public var kind: Kind
+    /// A path from a global: `init_task.tasks`, `modules`, `super_blocks`.
+    public var root: String
+    /// The type of each row's object: `task_struct`, `struct module`.
+    public var type: String
+    /// The member of `type` that links it into the structure.
+    public var via: String?
+    /// `array` only: the number of elements, a number or a path from a global.
+    public var count: String?
+    public var location: SourceLocation
+    public var rootLocation: SourceLocation
+    public var typeLocation: SourceLocation
+    public var viaLocation: SourceLocation?
+    public var countLocation: SourceLocation?
+
+    public init(kind: Kind, root: String, type: String, via: String? = nil, count: String? = nil,
+                location: SourceLocation, rootLocation: SourceLocation, typeLocation: SourceLocation,
+                viaLocation: SourceLocation? = nil, countLocation: SourceLocation? = nil) {
+        self.kind = kind
+        self.root = root
+        self.type = type
+        self.via = via
+        self.count = count
+        self.location = location
+        self.rootLocation = rootLocation
+        self.typeLocation = typeLocation
+        self.viaLocation = viaLocation
+        self.countLocation = countLocation
+    }
 }

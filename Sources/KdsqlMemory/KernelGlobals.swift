@@ -31,5 +31,7 @@ public enum KernelGlobals {
         "panic_notifier_list": "struct atomic_notifier_head",
         "timer_bases": "struct timer_base [4]",     // kernel/time/timer.c (per-CPU)
         "hrtimer_bases": "struct hrtimer_cpu_base", // kernel/time/hrtimer.c (per-CPU)
+        "slab_caches": "struct list_head",          // mm/slab_common.c
+        "proc_root": "struct proc_dir_entry",       // fs/proc/root.c
     ]
 }

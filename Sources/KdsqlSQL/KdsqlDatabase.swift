@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 @preconcurrency import CSQLite
 
 /// An SQLite connection (`:memory:`) with every kdsql table and function
@@ -136,6 +137,18 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
             if let definition = definitions[table.name], let mismatch = table.mismatch(definition) { throw mismatch }
             guard let definition = definitions[table.name],
                   ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db) == SQLITE_OK else {
+                throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")
+            }
+        }
+        // User-defined tables: `KDSQL_TABLES` (files or directories, colon-
+        // separated) and $XDG_CONFIG_HOME/kdsql/tables/. A bad one is named on
+        // stderr and left out; with no dump yet, each binds when first used.
+        let paths = ExtensionEnvironment.value("KDSQL_TABLES").map { $0.split(separator: ":").map(String.init) } ?? []
+        var user = UserTableSet.load(paths: paths)
+        if let kernel = context.kernel { user.bind(to: kernel) }
+        for error in user.errors { fputs("kdsql: warning: table definition not loaded: \(error)\n", stderr) }
+        for (definition, table) in zip(user.definitions, user.registrations) {
+            guard ModuleBridge.register(ModuleEntry(table, definition: definition, context: context), on: db) == SQLITE_OK else {
                 throw SQLError(code: SQLITE_ERROR, message: "cannot register table \(table.name)")
             }
         }

@@ -92,10 +92,45 @@ struct DefinitionParserTests {
         #expect(error("table t \"d\" { }")?.message.contains("has no columns") == true)
     }
 
-    @Test func sourceClauseIsReservedForLater() {
-        let e = error("table t \"d\" {\n  source list_head \"init_task.tasks\";\n}")
+    @Test func sourceClauseGivesTheTableItsSourceAndAHiddenAddress() throws {
+        let tables = try DefinitionParser.parse("""
+            table p "d" {
+                source list_head "init_task.tasks" of "task_struct" via "tasks";
+                column pid INTEGER from "pid" "Process id";
+                column comm TEXT "Command name";
+            }
+            """, file: "t.kdt")
+        let t = try #require(tables.first)
+        #expect(t.source?.kind == .listHead)
+        #expect(t.source?.root == "init_task.tasks")
+        #expect(t.source?.type == "task_struct")
+        #expect(t.source?.via == "tasks")
+        #expect(t.source?.rootLocation == SourceLocation(file: "t.kdt", line: 2, column: 22))
+        #expect(t.columns.map(\.name) == ["pid", "comm", "address"])
+        #expect(t.columns.map(\.from) == ["pid", "comm", nil])
+        #expect(t.columns[2].isHidden && t.columns[2].pushdown == [.equal] && t.columns[2].unit == "address")
+        #expect(t.columns[0].fromLocation == SourceLocation(file: "t.kdt", line: 3, column: 29))
+    }
+
+    @Test func listSourceWithoutViaIsRejected() {
+        let e = error("table t \"d\" {\n  source list_head \"init_task.tasks\" of \"task_struct\";\n  column pid INTEGER \"p\";\n}")
+        #expect(e?.description == "t.kdt:2:54: a list_head source needs 'via \"MEMBER\"': the member of task_struct that links it")
+    }
+
+    @Test func unknownSourceKindIsNamed() {
+        let e = error("table t \"d\" {\n  source list \"modules\" of \"module\" via \"list\";\n  column name TEXT \"n\";\n}")
+        #expect(e?.description == "t.kdt:2:10: unknown source kind 'list' (expected list_head, hlist_head, rbtree, xarray, percpu, array, object)")
+    }
+
+    @Test func countIsOnlyForArrays() {
+        let e = error("table t \"d\" {\n  source object \"init_task\" of \"task_struct\" count \"3\";\n  column pid INTEGER \"p\";\n}")
+        #expect(e?.description == "t.kdt:2:46: 'count' is for array sources, not object")
+    }
+
+    @Test func fromWithoutASourceIsRejected() {
+        let e = error("table t \"d\" {\n  column pid INTEGER from \"pid\" \"p\";\n}")
+        #expect(e?.message.contains("has no source clause") == true)
         #expect(e?.location.line == 2)
-        #expect(e?.message.contains("reserved") == true)
     }
 
     @Test func strayCharacterIsReported() {

@@ -218,8 +218,9 @@ import KdsqlSQL
     func memAtLinuxBannerShowsLinuxVersion(_ g: KernelGeneration) throws {
         let db = try Self.database(g)
         let release = try Fixtures.truth(g.sysrq, "osrelease.txt").split(separator: "\n")[0]
-        let rows = try db.query("SELECT address, hex, u64_0, u64_1, ascii FROM kd_mem((SELECT address FROM symbols WHERE name = 'linux_banner'), 64)")
+        let rows = try db.query("SELECT address, hex, u64_0, u64_1, ascii FROM kd_mem(kd_symbol_address('linux_banner'), 64)")
         #expect(rows.count == 4)
+        #expect(try db.query("SELECT ascii FROM kd_mem(kd_symbol_address('linux_banner'), 32) LIMIT 1") == [[.text("Linux version \(release.prefix(2))")]])
         let text = rows.compactMap { $0[4].string }.joined()
         #expect(text.hasPrefix("Linux version \(release) ("), "\(g): \(text)")
         let first = try #require(rows.first)

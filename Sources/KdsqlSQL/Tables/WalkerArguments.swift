@@ -5,15 +5,29 @@ import KdsqlKernel
 /// kd_xarray, kd_maple, kd_percpu, kd_array, kd_mem, kd_disasm).
 enum WalkerArguments {
     /// An address argument: an integer, or text naming a number, a symbol
-    /// or a symbol path (`init_task.tasks`). nil when the argument is NULL
+    /// or a symbol path (`init_task.tasks`, through the member-path
+    /// evaluator, so `->` is followed too). nil when the argument is NULL
     /// or absent (the table then has no rows).
     static func address(_ value: SQLValue?, _ table: String, kernel: Kernel) throws -> UInt64? {
         guard let value, !value.isNull else { return nil }
         switch value {
         case .integer(let i): return UInt64(bitPattern: i)
-        case .text(let s): return try SymbolPath.address(of: s, kernel: kernel)
+        case .text(let s):
+            if let n = number(s) { return n }
+            guard let address = try kernel.address(ofSymbolPath: s) else {
+                throw FunctionArgumentError(table, "'\(s)' follows a NULL pointer; it names no address")
+            }
+            return address
         default: throw FunctionArgumentError(table, "expected an address or a symbol path, got \(value)")
         }
+    }
+
+    /// A decimal or 0x-hexadecimal integer spelled as text, or nil.
+    static func number(_ text: String) -> UInt64? {
+        let s = text.split(separator: " ").joined(separator: " ")
+        if s.hasPrefix("0x") || s.hasPrefix("0X") { return UInt64(s.dropFirst(2), radix: 16) }
+        if s.hasPrefix("-"), let v = Int64(s) { return UInt64(bitPattern: v) }
+        return UInt64(s)
     }
 
     /// A text argument (a type or member name); nil when NULL or absent.
