@@ -101,6 +101,19 @@ import KdsqlSQL
         #expect(warnings.count == 1 && warnings[0].contains("cycle"), "\(warnings)")
     }
 
+    /// A link into memory the dump does not have ends the walk: no rows
+    /// past it, one warning naming the address, and under --strict an error.
+    @Test func anUnreadableLinkEndsTheWalkWithAWarning() throws {
+        let db = try Self.database(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump")
+        #expect(try db.query("SELECT count(*) FROM kd_list(16, 'task_struct', 'tasks')") == [[.integer(0)]])
+        let warnings = db.drainWarnings()
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("kd_list: ") && warnings[0].contains("0x10"), "\(warnings)")
+        #expect(try db.query("SELECT count(*) FROM kd_rbtree(16, 'sched_entity', 'run_node')") == [[.integer(0)]])
+        #expect(db.drainWarnings().count == 1)
+        let strict = try Self.database(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump", strict: true)
+        #expect(throws: SQLError.self) { try strict.query("SELECT count(*) FROM kd_list(16, 'task_struct', 'tasks')") }
+    }
+
     /// A copy of an ELF dump with the 8 bytes at kernel address `va` replaced.
     static func patchedCopy(of original: String, at va: UInt64, value: UInt64) throws -> String {
         let kernel = try Kernel.open(path: original)
@@ -293,6 +306,18 @@ import KdsqlSQL
         #expect(rows.contains { $0[2] == .text("call") && $0[3] == .text("panic") }, "\(g): \(rows)")
         #expect(try db.query("SELECT count(*) FROM kd_disasm('sysrq_handle_crash', 2)") == [[.integer(2)]])
         #expect(try db.query("SELECT address FROM kd_disasm(\(start), 1)") == [[.integer(start)]])
+    }
+
+    /// A loaded module's function by name, from the module's kallsyms: the
+    /// Oops fixture faulted at kdsql_oops_write+0x5 (its console), on an
+    /// instruction that writes memory (error code 0002).
+    @Test func disasmOfAModuleFunctionStartsAtItsModuleSymbol() throws {
+        let db = try Self.database(Fixtures.oops, "vmcore-mdf-d31-zlib.kdump")
+        let start = try Self.int(db, "SELECT address FROM module_symbols WHERE name = 'kdsql_oops_write'")
+        let rows = try db.query("SELECT address, offset, operands FROM kd_disasm('kdsql_oops_write')")
+        #expect(rows.first?[0] == .integer(start))
+        let faulting = try #require(rows.first { $0[1] == .integer(5) })
+        #expect(faulting[2].string?.contains("ptr [") == true && faulting[2].string?.hasSuffix("]") == false, "\(faulting)")
     }
 
     /// The instructions are objdump's (-M intel) of the debug vmlinux, moved

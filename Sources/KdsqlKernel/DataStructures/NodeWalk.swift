@@ -72,17 +72,18 @@ public final class NodeWalk {
     private func step() throws -> UInt64? {
         switch shape {
         case .list:
-            let node = started ? try kernel.readU64(cursor) : try kernel.readU64(head)
+            let from = started ? cursor : head
+            let node = try kernel.readU64(from)
             started = true
             if node == head { return nil }
             guard node != 0 else {
-                throw MemoryError.nullPointer(what: "\(what): next of 0x\(String(started ? cursor : head, radix: 16))")
+                throw MemoryError.nullPointer(what: "\(what): next of 0x\(String(from, radix: 16))")
             }
             try admit(node)
             cursor = node
             return node
         case .hlist:
-            let node = started ? try kernel.readU64(cursor) : try kernel.readU64(head)
+            let node = try kernel.readU64(started ? cursor : head)
             started = true
             if node == 0 { return nil }
             try admit(node)

@@ -27,7 +27,7 @@ struct KdDisasmTable: VirtualTable {
 
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let kernel = try context.kernel(neededBy: Self.name)
-        guard let start = try WalkerArguments.address(filter.start, Self.name, kernel: kernel) else { return .empty }
+        guard let start = try startAddress(filter.start, kernel: kernel, context: context) else { return .empty }
         let count = try WalkerArguments.count(filter.count, Self.name, "count", maximum: Self.maximumCount)
         let extent = functionExtent(start, kernel: kernel, context: context)
         let function = extent?.start ?? start
@@ -57,6 +57,19 @@ struct KdDisasmTable: VirtualTable {
                 return KernelFunctions.describe(target, symbols: symbols, context: context)
             })
         })
+    }
+
+    /// The start argument: an address or symbol path, or else the name of
+    /// a function in a loaded module (from the module's own kallsyms).
+    func startAddress(_ value: SQLValue?, kernel: Kernel, context: ConnectionContext) throws -> UInt64? {
+        do {
+            return try WalkerArguments.address(value, Self.name, kernel: kernel)
+        } catch {
+            guard case .text(let name)? = value,
+                  let symbol = try? context.session?.moduleSymbols().all().first(where: { $0.name == name && $0.isDefined })
+            else { throw error }
+            return symbol.address
+        }
     }
 
     /// [start, end) of the function holding `address`: from the module's
