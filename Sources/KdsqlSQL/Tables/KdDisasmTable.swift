@@ -73,12 +73,16 @@ struct KdDisasmTable: VirtualTable {
     }
 
     /// [start, end) of the function holding `address`: from the module's
-    /// kallsyms for module text, else the kernel's symbol table (its size is
-    /// the distance to the next symbol, padding included).
+    /// kallsyms for module text (st_size when recorded), else the kernel's
+    /// symbol table (its size is the distance to the next symbol, padding
+    /// included).
     func functionExtent(_ address: UInt64, kernel: Kernel, context: ConnectionContext) -> (start: UInt64, end: UInt64)? {
         if let modules = try? context.session?.moduleSymbols(), let s = modules.symbolize(address) {
             let start = address &- s.offset
-            return (start, start &+ s.size)
+            // The ELF st_size where the module recorded it, so the padding
+            // to the end of the module's text is not disassembled.
+            let recorded = (try? modules.all())?.first { $0.address == start && $0.name == s.name && $0.size > 0 }?.size
+            return (start, start &+ min(recorded ?? s.size, s.size))
         }
         if let text = kernel.symbols.address(of: "_stext"), let end = kernel.symbols.address(of: "_etext"),
            address < text || address >= end { return nil }
