@@ -208,6 +208,8 @@ import KdsqlSQL
         let db = try Self.database(g)
         let percpu = try db.query("SELECT cpu, address FROM kd_percpu('runqueues') ORDER BY cpu")
         #expect(percpu == (try db.query("SELECT cpu, rq FROM cpus ORDER BY cpu")), "\(g)")
+        // The same from the symbol's address, as from a __percpu pointer's value.
+        #expect(try db.query("SELECT cpu, address FROM kd_percpu(kd_symbol_address('runqueues')) ORDER BY cpu") == percpu, "\(g)")
         let possible = try Self.int(db, "SELECT kd_read_u32((SELECT address FROM symbols WHERE name = 'nr_cpu_ids'))")
         #expect(Int64(percpu.count) == possible, "\(g)")
         // rq->curr is the task the runqueues table marks current.
