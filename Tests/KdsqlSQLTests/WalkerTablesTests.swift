@@ -108,6 +108,8 @@ import KdsqlSQL
         #expect(try db.query("SELECT count(*) FROM kd_list(16, 'task_struct', 'tasks')") == [[.integer(0)]])
         let warnings = db.drainWarnings()
         #expect(warnings.count == 1 && warnings[0].hasPrefix("kd_list: ") && warnings[0].contains("0x10"), "\(warnings)")
+        let kept = try db.query("SELECT table_name, message LIKE 'kd_list: walk stopped: %' FROM kdsql_warnings")
+        #expect(kept == [[.text("kd_list"), .integer(1)]], "\(kept)")
         #expect(try db.query("SELECT count(*) FROM kd_rbtree(16, 'sched_entity', 'run_node')") == [[.integer(0)]])
         #expect(db.drainWarnings().count == 1)
         let strict = try Self.database(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump", strict: true)

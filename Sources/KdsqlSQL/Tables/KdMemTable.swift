@@ -59,7 +59,11 @@ struct KdMemTable: VirtualTable {
             } catch {
                 if context.options.strict { throw error }
                 // One warning per unreadable run, not per row.
-                if !failing { context.warn("\(Self.name): \(what)0x\(String(address, radix: 16)): \(errorText(error))") }
+                if !failing {
+                    let message = "\(Self.name): \(what)0x\(String(address, radix: 16)): \(errorText(error))"
+                    context.warn(message)
+                    WalkerArguments.record(message, at: address, because: error, in: context)
+                }
                 failing = true
                 return (address, nil)
             }

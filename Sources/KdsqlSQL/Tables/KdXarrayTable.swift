@@ -23,7 +23,9 @@ struct KdXarrayTable: VirtualTable {
         do {
             let entries = try xarray.entries(head: head, values: true) { node, error in
                 if context.options.strict { throw error }
-                context.warn("\(Self.name): node 0x\(String(node, radix: 16)) unreadable (\(errorText(error))); its entries are missing")
+                let message = "\(Self.name): node 0x\(String(node, radix: 16)) unreadable (\(errorText(error))); its entries are missing"
+                context.warn(message)
+                WalkerArguments.record(message, at: node, because: error, in: context)
             }
             return Rows(entries.map { (index: $0.index, entry: $0.entry) })
         } catch let error as MemoryError {

@@ -49,9 +49,20 @@ enum WalkerArguments {
     }
 
     /// A walk that damage ended early: a warning (the rows so far stand),
-    /// or under --strict the error itself.
+    /// kept in kdsql_warnings too, or under --strict the error itself.
     static func stopped(_ table: String, _ error: any Error, in context: ConnectionContext) throws {
         if context.options.strict { throw error }
         context.warn("\(table): \(errorText(error)); rows before it are shown")
+        var address: UInt64?
+        if case MemoryError.cycle(_, let at)? = error as? MemoryError { address = at }
+        record("\(table): walk stopped: \(errorText(error))", at: address, because: error, in: context)
+    }
+
+    /// Records a problem in the session's warnings (kdsql_warnings).
+    static func record(_ message: String, at address: UInt64?, because error: any Error, in context: ConnectionContext) {
+        guard let warnings = context.kernel?.warnings else { return }
+        let table = message.prefix { $0 != ":" }
+        warnings.scope = String(table)
+        warnings.note(message, at: address, cause: KernelWarnings.unreadableCause(error) ?? "broken links")
     }
 }
