@@ -156,3 +156,29 @@ import KdsqlSQL
         #expect(rows == [[.integer(1), .integer(1)]], "\(g)")
     }
 }
+
+/// With a debug vmlinux, kd_value reads any global: DWARF has every
+/// variable's type (BTF only the per-CPU ones).
+@Suite struct KdValueFromDWARFTests {
+    static let sets = [(Fixtures.sysrq, Fixtures.sysrqDumps[1]), (Fixtures.sysrq612, Fixtures.dump612)]
+
+    static func database(_ set: String, _ dump: String) throws -> KdsqlDatabase {
+        let vmlinux = try Fixtures.debugVmlinux(release: try Fixtures.kernelRelease(set))
+        let kernel = try Kernel.open(path: try Fixtures.path(set, dump), options: Kernel.Options(vmlinuxPath: vmlinux))
+        return try KdsqlDatabase(context: ConnectionContext(kernel: kernel))
+    }
+
+    @Test(arguments: sets.map(\.0))
+    func kdValueReadsGlobalsKdsqlHasNoTableFor(_ set: String) throws {
+        let dump = try #require(Self.sets.first { $0.0 == set }).1
+        let db = try Self.database(set, dump)
+        let rows = try db.query("""
+            SELECT kd_value('linux_banner'), kd_value('linux_banner') = kd_read_string(kd_symbol_address('linux_banner')),
+                   kd_value('nr_threads') = (SELECT count(*) FROM tasks WHERE pid > 0)
+            """)
+        let version = String(try Fixtures.truth(set, "version.txt").split(separator: "\n").first ?? "")
+        #expect(rows.first?[0].string?.hasPrefix("Linux version ") == true)
+        #expect(rows.first?[0].string?.contains(version) == true, "\(rows)")
+        #expect(Array(rows.first?.dropFirst() ?? []) == [.integer(1), .integer(1)], "\(set): \(rows)")
+    }
+}

@@ -94,7 +94,7 @@ import KdsqlSQL
         let (db, set) = try Self.database(kernel, """
             table u_runqueues "per-CPU" {
                 source percpu "runqueues" of "rq";
-                column cpu INTEGER from "cpu" "CPU";
+                column cpu INTEGER from "@index" "CPU";
                 column curr_pid INTEGER from "curr->pid" "running pid";
             }
             table u_init "one object" {
@@ -180,5 +180,42 @@ import KdsqlSQL
         var set = UserTableSet()
         set.add(text: "table tasks \"x\" {\n  source object \"init_task\" of \"task_struct\";\n  column pid INTEGER \"p\";\n}\n", file: "b.kdt")
         #expect(set.errors.map(\.description) == ["b.kdt:1:1: table 'tasks' is a built-in table; give yours another name"])
+    }
+
+    @Test(arguments: Fixtures.generations)
+    func hlistSourceWalksThePgidListOfTheInitialPid(_ g: KernelGeneration) throws {
+        // init_struct_pid's PIDTYPE_PGID list (include/linux/pid.h: pid->tasks[],
+        // linked through task_struct.pid_links[]) holds the thread-group
+        // leaders whose process group is 0: the kernel threads.
+        let (db, set) = try Self.database(try Self.kernel(g), """
+            table pgid0 "leaders in process group 0" {
+                source hlist_head "init_task.thread_pid->tasks[2]" of "task_struct" via "pid_links[2]";
+                column pid INTEGER "pid";
+            }
+            """)
+        #expect(set.errors == [], "\(g)")
+        let mine = try db.query("SELECT address FROM pgid0 ORDER BY address")
+        let expected = try db.query("""
+            SELECT task FROM tasks WHERE pid = tgid AND pid > 0
+              AND kd_member(task, 'task_struct', 'signal->pids[2]') = kd_value('init_task', 'thread_pid') ORDER BY task
+            """)
+        #expect(mine.count > 10 && mine == expected, "\(g): \(mine.count) vs \(expected.count)")
+    }
+
+    @Test func aListThatNeverReturnsToItsHeadEndsWithAWarning() throws {
+        // The address of init_task.tasks.prev is no list head: following
+        // `next` from it runs around the task list without ever coming back.
+        let (db, set) = try Self.database(try Self.kernel(Fixtures.generations[0]), """
+            table runaway "x" {
+                source list_head "init_task.tasks.prev" of "task_struct" via "tasks";
+                column pid INTEGER "p";
+            }
+            """)
+        #expect(set.errors == [])
+        let rows = try db.query("SELECT pid FROM runaway")
+        let leaders = try db.query("SELECT count(*) FROM tasks WHERE pid = tgid").first?.first?.int64 ?? 0
+        #expect(Int64(rows.count) <= leaders)
+        let warnings = try db.query("SELECT message FROM kdsql_warnings WHERE table_name = 'runaway'")
+        #expect(!warnings.isEmpty)
     }
 }

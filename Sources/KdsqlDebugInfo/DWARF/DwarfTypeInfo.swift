@@ -34,6 +34,9 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         /// Best DIE per name and namespace, with its rank (2: has members or
         /// is not a struct, 1: empty definition, 0: declaration).
         var names: [[String: (offset: UInt64, rank: Int)]] = Array(repeating: [:], count: 5)
+        /// Global variables (DW_TAG_variable at the top of a unit): the
+        /// definition (rank 2) or a declaration (1), which has the same type.
+        var variables: [String: (offset: UInt64, rank: Int)] = [:]
         /// Offset of the next unit header not yet indexed; nil when all are.
         var nextUnit: UInt64? = 0
         var unitsIndexed = 0
@@ -442,6 +445,22 @@ public final class DwarfTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
             case DW_TAG_base_type: space = .base
             default: space = nil
             }
+            // A definition that follows an `extern` declaration is a nameless
+            // DIE pointing at it (DW_AT_specification); its own DW_AT_type,
+            // when present, is the completed one (`char linux_banner[N]`).
+            var named: UnsafePointer<CChar>? = dwarf_diename(&child)
+            if tag == DW_TAG_variable, named == nil {
+                var a = Dwarf_Attribute()
+                var spec = Dwarf_Die()
+                if dwarf_attr(&child, UInt32(DW_AT_specification), &a) != nil, dwarf_formref_die(&a, &spec) != nil {
+                    named = dwarf_diename(&spec)
+                }
+            }
+            if tag == DW_TAG_variable, let raw = named, Self.typeReference(&child) != nil {
+                let rank = Self.flag(&child, DW_AT_declaration) ? 1 : 2
+                let name = String(cString: raw)
+                if (s.variables[name]?.rank ?? 0) < rank { s.variables[name] = (UInt64(dwarf_dieoffset(&child)), rank) }
+            }
             if let space, let raw = dwarf_diename(&child) {
                 let rank: Int
                 if Self.flag(&child, DW_AT_declaration) { rank = 0 }
@@ -508,5 +527,18 @@ private func dwarfTagName(_ tag: Int) -> String {
     case DW_TAG_formal_parameter: return "formal_parameter"
     case DW_TAG_subrange_type: return "subrange"
     default: return "dwarf_tag"
+    }
+}
+
+extension DwarfTypeInfo: VariableTypes {
+    /// The type of a global variable, from its DW_TAG_variable. Units are
+    /// indexed until a definition is found (all of them for a name that is
+    /// only declared, or unknown).
+    public func variableType(named name: String) -> TypeID? {
+        locked { s in
+            while (s.variables[name]?.rank ?? 0) < 2, s.nextUnit != nil { indexNextUnit(&s) }
+            guard let hit = s.variables[name], var d = die(hit.offset) else { return nil }
+            return referencedType(&d, &s)
+        }
     }
 }

@@ -113,7 +113,7 @@ public enum MemberPathError: Error, Equatable, CustomStringConvertible {
         case .perCPU(let s):
             return "'\(s)' is a per-CPU variable: its symbol is an offset, each CPU has its own copy (read them with a percpu source, or at kd_symbol_address('\(s)') + __per_cpu_offset[cpu])"
         case .unknownGlobalType(let s):
-            return "the type of global '\(s)' is not known (BTF records types, not most variables): use kd_member(kd_symbol_address('\(s)'), 'TYPE', 'PATH')"
+            return "the type of global '\(s)' is not known (BTF records types, not most variables; a debug vmlinux, -k, has them all): use kd_member(kd_symbol_address('\(s)'), 'TYPE', 'PATH')"
         }
     }
 }
@@ -324,7 +324,9 @@ extension Kernel {
             default: return .bytes(try read(address, count: accessor.size))
             }
         case .charArray:
-            return .text(try readCString(address, maxLength: max(accessor.size, 1)))
+            // A char array of unknown size (`extern const char linux_banner[]`,
+            // a flexible member) is read as a C string.
+            return .text(try readCString(address, maxLength: accessor.size > 0 ? accessor.size : 4096))
         case .bytes:
             return .bytes(try read(address, count: accessor.size))
         }
@@ -382,12 +384,14 @@ public struct SymbolPath: Sendable, Equatable {
 
 extension Kernel {
     /// The type of a global, from kdsql's table of the globals it knows
-    /// (`KernelGlobals`): kernel BTF records the types of per-CPU variables
-    /// only, not of the other globals.
+    /// (`KernelGlobals`), else from DWARF: kernel BTF records the types of
+    /// per-CPU variables only, not of the other globals.
     public func globalType(_ symbol: String) throws -> TypeID {
         // Array spellings (`unsigned long [3]`) name no type the type info
         // can look up; those globals are read through kd_member.
         if let spelling = KernelGlobals.types[symbol], let id = try? userType(spelling) { return id }
+        // With a debug vmlinux (-k), DWARF knows every global's type.
+        if let variables = try types() as? any VariableTypes, let id = variables.variableType(named: symbol) { return id }
         throw MemberPathError.unknownGlobalType(symbol: symbol)
     }
 

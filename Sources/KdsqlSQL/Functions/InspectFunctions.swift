@@ -18,7 +18,7 @@ enum InspectFunctions {
         description: "Value of a member path of the object at an address: kd_member(task, 'task_struct', 'mm->map_count')") { args, context in
         guard let base = try address(args, 0, "kd_member"), let type = args[1].string, let path = args[2].string else { return .null }
         let kernel = try context.kernel(neededBy: "kd_member()")
-        let accessor = try kernel.accessor(type, path)
+        let accessor = try kernel.cachedAccessor(type, path)
         return try read("kd_member", base, context) { try kernel.value(of: accessor, in: base) }
     }
 
@@ -60,7 +60,7 @@ enum InspectFunctions {
         "kd_container_of", arguments: 3,
         description: "Address of the object of a type that holds the member at an address: kd_container_of(node, 'task_struct', 'tasks')") { args, context in
         guard let address = try address(args, 0, "kd_container_of"), let type = args[1].string, let path = args[2].string else { return .null }
-        let accessor = try context.kernel(neededBy: "kd_container_of()").accessor(type, path)
+        let accessor = try context.kernel(neededBy: "kd_container_of()").cachedAccessor(type, path)
         guard let offset = accessor.directOffset else {
             throw FunctionArgumentError("kd_container_of", "'\(path)' follows a pointer; container_of needs a member inside \(type)")
         }

@@ -22,7 +22,7 @@ struct KdStructTable: VirtualTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         guard let address = filter.address?.uint64, let type = filter.structType?.string else { return .empty }
         let kernel = try context.kernel(neededBy: Self.name)
-        return Rows(try kernel.flattenedMembers(of: type).map { (address, $0, kernel) })
+        return Rows(try kernel.cachedFlattenedMembers(of: type).map { (address, $0, kernel) })
     }
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(text: row.member.path.text) }

@@ -16,6 +16,8 @@ enum UserTable {
     /// How a column's value is made from the row.
     enum Reader {
         case address
+        /// `from "@index"`: the row's position (list ordinal, xarray index, CPU, array index).
+        case index
         case value(MemberAccessor)
         /// TEXT from a `char *` member: the string it points to.
         case pointedString(MemberAccessor)
@@ -51,6 +53,8 @@ enum UserTable {
             switch readers[column] {
             case .address:
                 return .address(element.address)
+            case .index:
+                return .integer(element.index)
             case .value(let accessor):
                 return InspectFunctions.sqlValue(try kernel.value(of: accessor, in: element.address))
             case .pointedString(let accessor):
@@ -90,6 +94,13 @@ enum UserTable {
                 continue
             }
             let at = column.fromLocation ?? definition.location
+            if from == "@index" {
+                guard column.type == .integer else {
+                    throw DefinitionError("column '\(column.name)' reads @index, the row's position: declare it INTEGER", at: at)
+                }
+                readers.append(.index)
+                continue
+            }
             do {
                 readers.append(try reader(column, from, source, kernel))
             } catch let error as DefinitionError {
