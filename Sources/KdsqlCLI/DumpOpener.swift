@@ -13,13 +13,16 @@ public struct OpenRequest: Equatable, Sendable {
     public var cacheMB: Int?
     /// Unreadable memory is an error instead of NULL plus a warning.
     public var strict: Bool
+    /// Most matches a memory search returns (`--search-limit`); nil: the default.
+    public var searchLimit: Int?
     /// User-defined tables: `.kdt` files or directories (`--tables`).
     public var tables: [String]
     /// Also load `$XDG_CONFIG_HOME/kdsql/tables/`.
     public var userTableDirectory: Bool
 
     public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
-                cacheMB: Int? = nil, strict: Bool = false, tables: [String] = [], userTableDirectory: Bool = true) {
+                cacheMB: Int? = nil, strict: Bool = false, searchLimit: Int? = nil, tables: [String] = [],
+                userTableDirectory: Bool = true) {
         self.tables = tables
         self.userTableDirectory = userTableDirectory
         self.dumpPath = dumpPath
@@ -28,6 +31,7 @@ public struct OpenRequest: Equatable, Sendable {
         self.types = types
         self.cacheMB = cacheMB
         self.strict = strict
+        self.searchLimit = searchLimit
     }
 }
 
@@ -59,7 +63,8 @@ public enum DumpOpener {
         user.bind(to: kernel)
         for error in user.errors { writeStandardError("kdsql: warning: table definition not loaded: \(error)") }
         do {
-            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: request.strict)),
+            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(
+                strict: request.strict, searchLimit: request.searchLimit ?? ConnectionContext.Options().searchLimit)),
                                      extraDefinitions: user.definitions, extraTables: user.registrations)
         } catch {
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
