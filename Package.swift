@@ -39,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // DWARF of a debug vmlinux (elfutils).
         .systemLibrary(name: "CDw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        // x86-64 disassembly for kd_disasm (crash's `dis`).
+        .systemLibrary(name: "CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
 
         // Layer 1
         .target(name: "KdsqlDump", dependencies: ["CElf", "CZlib", "CDeflate", "CLzo", "CSnappy", "CZstd"]),
@@ -47,7 +49,7 @@ let package = Package(
         // Layer 3
         .target(name: "KdsqlMemory", dependencies: ["KdsqlDump", "KdsqlDebugInfo"]),
         // Layer 4
-        .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory"]),
+        .target(name: "KdsqlKernel", dependencies: ["KdsqlMemory", "CCapstone"]),
         // Layer 5. The table definitions (Grammar/tables/*.kdt) are compiled into
         // the binary so that kdsql needs no data files at run time.
         // The table-definition language, shared by the SQL layer (at run time)

@@ -23,7 +23,6 @@ public struct OpenRequest: Equatable, Sendable {
     public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
                 cacheMB: Int? = nil, strict: Bool = false, searchLimit: Int? = nil, tables: [String] = [],
                 userTableDirectory: Bool = true) {
-        self.searchLimit = searchLimit
         self.tables = tables
         self.userTableDirectory = userTableDirectory
         self.dumpPath = dumpPath

@@ -39,10 +39,14 @@ public struct XArray {
         return XArray.isPointer(entry) ? entry : nil
     }
 
+    /// `xa_is_value()`: a value entry (low bit 1: page-cache shadow, swap and DAX entries).
+    public static func isValue(_ e: UInt64) -> Bool { e & 1 == 1 }
+
     /// Every (index, pointer) stored, in index order; bounded against corrupt trees.
     /// `unreadable`, when given, is told of a node that cannot be read (and
-    /// may rethrow); its subtree is skipped and the walk goes on.
-    public func entries(head: UInt64, limit: Int = 4_000_000,
+    /// may rethrow); its subtree is skipped and the walk goes on. With
+    /// `values`, value entries are given too (other internal entries never).
+    public func entries(head: UInt64, limit: Int = 4_000_000, values: Bool = false,
                         unreadable: ((UInt64, any Error) throws -> Void)? = nil) throws -> [(index: UInt64, entry: UInt64)] {
         var out: [(UInt64, UInt64)] = []
         func visit(_ entry: UInt64, base: UInt64, depth: Int) throws {
@@ -64,7 +68,7 @@ public struct XArray {
                     let e = slots.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) }
                     if e != 0 { try visit(e, base: base | (UInt64(i) << shift), depth: depth + 1) }
                 }
-            } else if XArray.isPointer(entry) {
+            } else if XArray.isPointer(entry) || (values && XArray.isValue(entry)) {
                 out.append((base, entry))
             }
         }

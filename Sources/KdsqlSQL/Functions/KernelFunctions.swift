@@ -1,5 +1,6 @@
 import KdsqlMemory
 import KdsqlDebugInfo
+import KdsqlKernel
 
 /// Scalar functions that read the dumped kernel: symbols, memory, types.
 ///
@@ -50,11 +51,19 @@ enum KernelFunctions {
         return try guarded("kd_read_string", address, context) { .text(try kernel.readCString(address, maxLength: max)) }
     }
 
-    static let vtop = ScalarFunction("kd_vtop", arguments: 1,
-                                     description: "Physical address a kernel virtual address maps to") { args, context in
+    /// With a pid, the address is translated through that process's page
+    /// table (mm->pgd), as crash's `vtop -c PID` does for user addresses.
+    static let vtop = ScalarFunction("kd_vtop", arguments: 1...2,
+                                     description: "Physical address a virtual address maps to: kd_vtop(addr) for kernel addresses, kd_vtop(addr, pid) through that process's page tables") { args, context in
         guard let address = try address(args, 0, "kd_vtop") else { return .null }
         let kernel = try context.kernel(neededBy: "kd_vtop()")
-        return try guarded("kd_vtop", address, context) { .address(try kernel.virtualToPhysical(address)) }
+        guard args.count > 1 else {
+            return try guarded("kd_vtop", address, context) { .address(try kernel.virtualToPhysical(address)) }
+        }
+        if args[1].isNull { return .null }
+        guard let pid = args[1].int64 else { throw FunctionArgumentError("kd_vtop", "pid must be an integer, got \(args[1])") }
+        let space = try UserAddressSpace(session: try context.session(neededBy: "kd_vtop()"), pid: pid)
+        return try guarded("kd_vtop", address, context) { .address(try space.translate(address, kernel: kernel)) }
     }
 
     static let offsetof = ScalarFunction("kd_offsetof", arguments: 2,
