@@ -113,6 +113,37 @@ extension Array where Element == UInt8 {
         #expect(notes.count == 1 && notes[0].contains("inconsistent"))
     }
 
+    /// A garbage head_id within one lap of the tail passed for a short ring:
+    /// the records after it vanished without a word. The descriptor after
+    /// the head holding a newer id gives it away.
+    @Test func aStaleHeadIdWithinOneLapIsDetectedAndRepaired() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        let ring = try Self.ring(tail: 20, head: 22, ds)
+        var notes: [String] = []
+        #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...127))
+        #expect(notes.count == 1 && notes[0].contains("inconsistent"))
+    }
+
+    @Test func aHeadSlotOfAnotherIdIsDetected() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...25 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        // head_id 26 within the lap, but its slot (2) holds no descriptor of 26 or 18.
+        let ring = try Self.ring(tail: 20, head: 26, ds)
+        var notes: [String] = []
+        #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...125))
+        #expect(notes.count == 1)
+    }
+
+    /// A consistent ring raises nothing, a reservation in flight included.
+    @Test func aConsistentRingReportsNoDamage() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        var notes: [String] = []
+        #expect(try Self.ring(tail: 20, head: 27, ds).records { notes.append($0) }.count == 8)
+        #expect(notes.isEmpty)
+    }
+
     @Test func aTailMoreThanOneLapBehindReadsOnlyTheNewestLap() throws {
         var ds: [Desc] = []
         for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }

@@ -251,14 +251,29 @@ public struct PrintkRingBuffer {
         // printk_ringbuffer.c keeps tail_id at most one lap behind head_id, and
         // the head descriptor's state_var carries head_id. Either failing means
         // damaged ids: the records are then found by scanning every slot.
-        let headSlot = h.descs &+ (h.head & (h.descCount - 1)) * UInt64(layout.descSize)
-        let headID = (try? memory.u64(headSlot &+ UInt64(layout.stateVar))).map { $0 & Self.idMask }
+        func slotID(_ id: UInt64) -> UInt64? {
+            let slot = h.descs &+ (id & (h.descCount - 1)) * UInt64(layout.descSize)
+            return (try? memory.u64(slot &+ UInt64(layout.stateVar))).map { $0 & Self.idMask }
+        }
+        let headID = slotID(h.head)
+        // Within one lap the ids still have to fit the descriptors: the head
+        // slot holds head_id, or head_id - count while a reservation is in
+        // flight (desc_reserve() moves head_id before it writes the new
+        // state_var); and the slot after the head holds an id of the previous
+        // lap, never head_id + 1 - a newer id there means head_id is stale
+        // or garbage and the records after it would vanish silently.
+        var consistent = true
+        if count <= h.descCount, let headID, let nextID = slotID(h.head &+ 1) {
+            let headOK = headID == h.head || headID == (h.head &- h.descCount) & Self.idMask
+            let ahead = (nextID &- h.head) & Self.idMask
+            consistent = headOK && !(ahead > 0 && ahead <= h.descCount)
+        }
         if count > h.descCount && headID == h.head {
             // tail_id more than one lap behind head_id cannot happen in a
             // consistent ring: read the newest lap only.
             count = h.descCount
             first = (h.head &- h.descCount &+ 1) & Self.idMask
-        } else if count > h.descCount {
+        } else if count > h.descCount || !consistent {
             var ids: [UInt64] = []
             for slot in 0..<h.descCount {
                 guard let sv = try? memory.u64(h.descs &+ slot * UInt64(layout.descSize) &+ UInt64(layout.stateVar)) else { continue }
