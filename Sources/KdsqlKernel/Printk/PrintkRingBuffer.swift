@@ -251,22 +251,26 @@ public struct PrintkRingBuffer {
         // printk_ringbuffer.c keeps tail_id at most one lap behind head_id, and
         // the head descriptor's state_var carries head_id. Either failing means
         // damaged ids: the records are then found by scanning every slot.
-        func slotID(_ id: UInt64) -> UInt64? {
+        func stateVar(_ id: UInt64) -> UInt64? {
             let slot = h.descs &+ (id & (h.descCount - 1)) * UInt64(layout.descSize)
-            return (try? memory.u64(slot &+ UInt64(layout.stateVar))).map { $0 & Self.idMask }
+            return try? memory.u64(slot &+ UInt64(layout.stateVar))
         }
-        let headID = slotID(h.head)
+        let headID = stateVar(h.head).map { $0 & Self.idMask }
         // Within one lap the ids still have to fit the descriptors: the head
         // slot holds head_id, or head_id - count while a reservation is in
         // flight (desc_reserve() moves head_id before it writes the new
         // state_var); and the slot after the head holds an id of the previous
         // lap, never head_id + 1 - a newer id there means head_id is stale
-        // or garbage and the records after it would vanish silently.
+        // or garbage and the records after it would vanish silently. A slot
+        // never used yet (before the first lap completes) is all zeros: the
+        // ids start at DESC0_ID, -(count + 1), so its id 0 is no newer id.
         var consistent = true
-        if count <= h.descCount, let headID, let nextID = slotID(h.head &+ 1) {
-            let headOK = headID == h.head || headID == (h.head &- h.descCount) & Self.idMask
-            let ahead = (nextID &- h.head) & Self.idMask
-            consistent = headOK && !(ahead > 0 && ahead <= h.descCount)
+        if count <= h.descCount, let headID {
+            consistent = headID == h.head || headID == (h.head &- h.descCount) & Self.idMask
+            if let next = stateVar(h.head &+ 1), next != 0 {
+                let ahead = ((next & Self.idMask) &- h.head) & Self.idMask
+                if ahead > 0 && ahead <= h.descCount { consistent = false }
+            }
         }
         if count > h.descCount && headID == h.head {
             // tail_id more than one lap behind head_id cannot happen in a
