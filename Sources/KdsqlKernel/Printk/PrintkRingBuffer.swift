@@ -90,7 +90,7 @@ public struct PrintkRingBufferLayout: Sendable {
         tailLpos = try off("struct prb_data_ring", "tail_lpos")
     }
 
-    init(vmcoreinfo v: VMCoreInfo) throws {
+    public init(vmcoreinfo v: VMCoreInfo) throws {
         func off(_ t: String, _ m: String) throws -> Int {
             guard let o = v.offset(t, m) else { throw MemoryError.missing("VMCOREINFO has no OFFSET(\(t).\(m)) and the dump has no BTF: cannot read the printk ring buffer") }
             return o
