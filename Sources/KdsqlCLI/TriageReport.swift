@@ -52,8 +52,15 @@ enum TriageReport {
         /// Appends a section; an error becomes a note in it.
         mutating func section(_ title: String, id: String, half: Bool = false, _ body: (inout Page) throws -> Void) {
             html += "<section id=\"\(id)\"\(half ? " class=\"half\"" : "")><h2>\(escape(title))</h2>\n"
+            // Objects a scan skipped (pages the dump lacks) leave true but
+            // incomplete rows: the section says so rather than look whole.
+            let warnings = database.context.kernel?.warnings
+            _ = warnings?.drainSummary()
             do { try body(&self) } catch {
                 html += "<p class=\"unavailable\">Not available from this dump: \(escape(String(describing: error)))</p>\n"
+            }
+            if let summary = warnings?.drainSummary() {
+                html += "<p class=\"unavailable\">Incomplete: \(escape(summary)); what is shown could be read (see kdsql_warnings)</p>\n"
             }
             html += "</section>\n"
         }

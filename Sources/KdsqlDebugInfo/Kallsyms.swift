@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 /// The kernel's own compressed symbol table, decoded from the tables that
 /// scripts/kallsyms.c emits into the image (kernel/kallsyms.c is the reader
 /// this follows):
@@ -16,6 +19,21 @@
 /// Symbols are in address order. Names are expanded once into one byte
 /// buffer; the name index is built on first lookup by name.
 public final class Kallsyms: SymbolTable {
+    /// KSYM_NAME_LEN (include/linux/kallsyms.h: 512 since 6.1, 128 before):
+    /// no symbol name, and so no token of the compressed names, is longer.
+    public static let nameLimit = 512
+
+    /// Where the NUL-terminated token starting at `start` ends (the table's
+    /// end if it has no NUL); nil when it is longer than `nameLimit`.
+    static func tokenEnd(_ table: [UInt8], from start: Int) -> Int? {
+        guard start < table.count else { return start }
+        let limit = min(table.count, start + nameLimit + 1)
+        let end = table.withUnsafeBytes { buf -> Int in
+            guard let p = memchr(buf.baseAddress! + start, 0, limit - start) else { return limit }
+            return p - UnsafeMutableRawPointer(mutating: buf.baseAddress!)
+        }
+        return end - start <= nameLimit ? end : nil
+    }
     public let count: Int
     private let addresses: [UInt64]
     private let types: [UInt8]
@@ -65,8 +83,12 @@ public final class Kallsyms: SymbolTable {
             guard s < t.tokenTable.count else {
                 throw DebugInfoError.malformed(what: "kallsyms_token_index", detail: "token \(i) starts past the token table")
             }
-            var e = s
-            while e < t.tokenTable.count && t.tokenTable[e] != 0 { e += 1 }
+            // scripts/kallsyms.c builds tokens out of symbol names, so none is
+            // longer than a name: a longer one is a corrupt table, whose names
+            // would otherwise expand to megabytes each.
+            guard let e = Kallsyms.tokenEnd(t.tokenTable, from: s) else {
+                throw DebugInfoError.malformed(what: "kallsyms_token_table", detail: "token \(i) is longer than KSYM_NAME_LEN (\(Kallsyms.nameLimit))")
+            }
             tokStart[i] = s
             tokLen[i] = e - s
         }
@@ -92,6 +114,9 @@ public final class Kallsyms: SymbolTable {
                     guard off + len <= names.count else {
                         throw DebugInfoError.malformed(what: "kallsyms_names", detail: "symbol \(i) runs past the table")
                     }
+                    guard len <= Kallsyms.nameLimit else {
+                        throw DebugInfoError.malformed(what: "kallsyms_names", detail: "symbol \(i) has \(len) tokens, more than KSYM_NAME_LEN allows")
+                    }
                     starts[i] = UInt32(nameBytes.count)
                     var first = true
                     for k in off..<(off + len) {
@@ -104,6 +129,9 @@ public final class Kallsyms: SymbolTable {
                             first = false
                         }
                         while j < s + n { nameBytes.append(tokens[j]); j += 1 }
+                    }
+                    guard nameBytes.count - Int(starts[i]) <= Kallsyms.nameLimit else {
+                        throw DebugInfoError.malformed(what: "kallsyms_names", detail: "symbol \(i) decodes to more than KSYM_NAME_LEN bytes")
                     }
                     off += len
                     let raw = t.offsets[i]

@@ -56,10 +56,12 @@ public final class LazyKallsyms: SymbolTable {
         var tokens: [[UInt8]] = []
         tokens.reserveCapacity(256)
         for i in 0..<256 {
-            var s = Int(tokenIndex[i])
-            var t: [UInt8] = []
-            while s < tokenTable.count && tokenTable[s] != 0 { t.append(tokenTable[s]); s += 1 }
-            tokens.append(t)
+            let s = Int(tokenIndex[i])
+            guard let end = Kallsyms.tokenEnd(tokenTable, from: s) else {
+                // No token is longer than a symbol name (scripts/kallsyms.c).
+                throw DebugInfoError.malformed(what: "kallsyms_token_table", detail: "token \(i) is longer than KSYM_NAME_LEN (\(Kallsyms.nameLimit))")
+            }
+            tokens.append(s < end ? Array(tokenTable[s..<end]) : [])
         }
         self.tokens = tokens
         try validate()
@@ -131,7 +133,7 @@ public final class LazyKallsyms: SymbolTable {
                 off += 1
             }
             if skip == 0 {
-                guard off + len <= bytes.count else { throw DebugInfoError.malformed(what: "kallsyms_names", detail: "symbol \(index)") }
+                guard off + len <= bytes.count, len <= Kallsyms.nameLimit else { throw DebugInfoError.malformed(what: "kallsyms_names", detail: "symbol \(index)") }
                 var out: [UInt8] = []
                 out.reserveCapacity(len * 3)
                 for k in off..<(off + len) { out.append(contentsOf: tokens[Int(bytes[k])]) }

@@ -4,7 +4,12 @@ public enum DumpOpener {
     /// - Parameter cacheBytes: bound of the decompressed-page cache for
     ///   compressed formats (`--cache-mb`).
     public static func open(path: String, cacheBytes: Int = 64 << 20) throws -> any DumpFile {
-        let file = try MappedFile(path: path)
+        try open(file: try MappedFile(path: path), cacheBytes: cacheBytes)
+    }
+
+    /// The same over a file already mapped (or bytes held in memory).
+    public static func open(file: MappedFile, cacheBytes: Int = 64 << 20) throws -> any DumpFile {
+        let path = file.path
         guard file.size >= 16, let head = try? file.bytes(at: 0, count: 16, what: "file signature") else {
             throw DumpError.notADump(path: path, found: "file of \(file.size) bytes, too short to be a dump")
         }

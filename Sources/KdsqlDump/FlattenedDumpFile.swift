@@ -63,7 +63,13 @@ final class FlattenedByteSource: ByteSource {
         // whole stream and costs its size in RSS before any page is read.
         var pair: (UInt64, UInt64) = (0, 0)
         while pos + 16 <= file.size {
-            let got = withUnsafeMutableBytes(of: &pair) { pread(file.fd, $0.baseAddress, 16, off_t(pos)) }
+            let got = withUnsafeMutableBytes(of: &pair) { p -> Int in
+                // Bytes held in memory (no descriptor) are read from the buffer.
+                guard file.fd < 0 else { return pread(file.fd, p.baseAddress, 16, off_t(pos)) }
+                guard let b = try? file.bytes(at: pos, count: 16, what: "") else { return 0 }
+                p.copyMemory(from: b)
+                return 16
+            }
             guard got == 16 else {
                 throw DumpError.truncated(what: "flattened data header", offset: pos, fileSize: file.size)
             }

@@ -49,6 +49,21 @@ public final class MappedFile {
         }
     }
 
+    /// The bytes of a dump held in memory (fuzzing, tests): the same reader
+    /// code runs on them without a file. `path` only names them in messages.
+    public init(copying bytes: [UInt8], path: String) {
+        self.path = path
+        self.fd = -1
+        self.size = UInt64(bytes.count)
+        if bytes.isEmpty {
+            base = nil
+        } else {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            base = UnsafeRawPointer(p)
+        }
+    }
+
     /// What a non-regular file is, in words; nil for a regular file.
     static func nonRegularKind(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
@@ -63,6 +78,10 @@ public final class MappedFile {
     }
 
     deinit {
+        if fd < 0 {
+            base.map { UnsafeMutableRawPointer(mutating: $0).deallocate() }
+            return
+        }
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), Int(size)) }
         close(fd)
     }

@@ -16,6 +16,7 @@ public final class KernelSession {
     private var _mmSummary: MmSummary?, _maps: MemoryMaps?, _files: TaskFiles?, _mounts: Mounts?
     private var _modules: Modules?, _moduleSymbols: ModuleSymbols?, _timers: TimerWheel?, _hrtimers: HRTimers?
     private var _runQueues: RunQueues?, _netDevices: NetDevices?, _netAddresses: NetAddresses?
+    private var _addressNames: AddressNames?
     private var _sockets: SocketListing?, _stackTraces: StackTraces?, _log: KernelLogAnalysis?
 
     @inline(__always)
@@ -46,10 +47,17 @@ public final class KernelSession {
     public func mounts() throws -> Mounts { try memo(&_mounts) { try Mounts(kernel: kernel, paths: paths()) } }
     public func modules() throws -> Modules { try memo(&_modules) { try Modules(kernel: kernel) } }
     public func moduleSymbols() throws -> ModuleSymbols { try memo(&_moduleSymbols) { try ModuleSymbols(kernel: kernel) } }
+    /// Addresses as symbols, module symbols included (`dummy_netdev_ops [dummy]`).
+    public func addressNames() -> AddressNames {
+        if let _addressNames { return _addressNames }
+        let names = AddressNames(kernel: kernel, modules: try? moduleSymbols())
+        _addressNames = names
+        return names
+    }
     public func timerWheel() throws -> TimerWheel { try memo(&_timers) { try TimerWheel(kernel: kernel) } }
     public func hrTimers() throws -> HRTimers { try memo(&_hrtimers) { try HRTimers(kernel: kernel) } }
     public func runQueues() throws -> RunQueues { try memo(&_runQueues) { try RunQueues(kernel: kernel, tasks: tasks()) } }
-    public func netDevices() throws -> NetDevices { try memo(&_netDevices) { try NetDevices(kernel: kernel) } }
+    public func netDevices() throws -> NetDevices { try memo(&_netDevices) { try NetDevices(kernel: kernel, names: addressNames()) } }
     public func netAddresses() throws -> NetAddresses {
         try memo(&_netAddresses) { try NetAddresses(kernel: kernel, devices: netDevices()) }
     }

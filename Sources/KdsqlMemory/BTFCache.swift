@@ -14,6 +14,11 @@ import KdsqlDump
 /// error: kdsql then reads the dump as before. The dump itself is never written.
 struct BTFCache {
     let path: String?
+    /// At most this many copies are kept (the most recently used), and at
+    /// most `maxBytes` in all: a distribution kernel's BTF is 4-6 MiB, and a
+    /// machine that triages dumps of many builds would otherwise keep them all.
+    static let keep = 8
+    static let maxBytes: Int64 = 64 << 20
 
     /// `fingerprint` is the dump's `storedBytesFingerprint` of the BTF pages:
     /// a copy is keyed by it as well as by the build, so one made from a
@@ -43,6 +48,7 @@ struct BTFCache {
         var fp = Fingerprint()
         bytes.withUnsafeBytes { fp.add($0) }
         guard UInt64(littleEndian: stored) == fp.value else { return nil }
+        LocalCache.touch(path)
         return bytes
     }
 
@@ -55,6 +61,9 @@ struct BTFCache {
             var written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
             written += withUnsafeBytes(of: fp.value.littleEndian) { fwrite($0.baseAddress, 1, 8, f) }
             return written == bytes.count + 8
+        }
+        if let directory = LocalCache.directory(of: path) {
+            LocalCache.prune(directory: directory, suffix: ".btf", keep: Self.keep, maxBytes: Self.maxBytes)
         }
     }
 }

@@ -174,7 +174,7 @@ public final class Kernel {
     /// what its VMCOREINFO writes (arch/x86/kernel/machine_kexec_64.c
     /// arch_crash_save_vmcoreinfo: the top-level table as init_top_pgt,
     /// KERNEL_IMAGE_SIZE, pgtable_l5_enabled).
-    static func makeTranslator(_ info: VMCoreInfo, physBase: UInt64, memory: PhysicalMemory) throws -> any AddressTranslator {
+    public static func makeTranslator(_ info: VMCoreInfo, physBase: UInt64, memory: PhysicalMemory) throws -> any AddressTranslator {
         let root = info.symbol("init_top_pgt") ?? info.symbol("swapper_pg_dir")
         guard let root else { throw MemoryError.missing("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir)") }
         guard root >= X86_64Translator.startKernelMap else {
@@ -191,7 +191,7 @@ public final class Kernel {
     }
 
     /// A symbol table of VMCOREINFO's SYMBOL() entries (runtime addresses).
-    static func vmcoreinfoSymbols(_ info: VMCoreInfo) throws -> SystemMap {
+    public static func vmcoreinfoSymbols(_ info: VMCoreInfo) throws -> SystemMap {
         var text = ""
         for (key, value) in info.entries where key.hasPrefix("SYMBOL(") && key.hasSuffix(")") {
             guard let a = UInt64(value, radix: 16) else { continue }

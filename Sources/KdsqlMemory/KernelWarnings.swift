@@ -47,6 +47,15 @@ public final class KernelWarnings {
         note("\(what) unreadable: \(KernelWarnings.reason(error))", at: address, cause: cause)
     }
 
+    /// Runs `body`; when it fails for memory the dump lacks, records `what`
+    /// as skipped (or rethrows, as `skip` does) and returns nil.
+    public func skipping<T>(_ what: String, at address: UInt64?, _ body: () throws -> T) throws -> T? {
+        do { return try body() } catch {
+            try skip(what, at: address, because: error)
+            return nil
+        }
+    }
+
     /// Records a problem that changes no value but should be known (a list
     /// that had to be resumed from its other end, an implausible header field).
     public func note(_ message: String, at address: UInt64?, cause: String = "suspicious data") {

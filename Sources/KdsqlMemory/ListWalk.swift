@@ -91,4 +91,30 @@ extension Kernel {
         }
         return forward + backward.reversed()
     }
+
+    /// `hlistNodes` for a damaged dump: an hlist can only be walked forwards
+    /// (`pprev` points at the previous `next`, not at the node;
+    /// include/linux/types.h), so a node the dump lacks ends the walk there:
+    /// the nodes before it are returned and the loss is recorded as a skipped
+    /// `object`. Under `--strict`, or for an error that is not damage, the
+    /// failure is thrown as before.
+    public func resilientHlistNodes(head: UInt64, what: String, object: String, offset: UInt64 = 0,
+                                    limit: Int = 4_000_000) throws -> [UInt64] {
+        var nodes: [UInt64] = []
+        var seen = Set<UInt64>()
+        var node = try readU64(head)
+        while node != 0 {
+            guard nodes.count < limit, seen.insert(node).inserted else { throw MemoryError.cycle(what: what, at: node) }
+            let next: UInt64
+            do {
+                next = try readU64(node)
+            } catch {
+                try warnings.skip(object, at: node &- offset, because: error)
+                return nodes
+            }
+            nodes.append(node)
+            node = next
+        }
+        return nodes
+    }
 }

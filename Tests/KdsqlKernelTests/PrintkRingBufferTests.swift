@@ -54,12 +54,12 @@ extension Array where Element == UInt8 {
             descBytes.put(d.begin, at: slot * L.descSize + L.textBlkLpos + L.lposBegin, size: 8)
             descBytes.put(d.next, at: slot * L.descSize + L.textBlkLpos + L.lposNext, size: 8)
             let info = slot * L.infoSize
-            infoBytes.put(d.id + 100, at: info + L.seq, size: 8)
-            infoBytes.put(d.id * 1000, at: info + L.tsNsec, size: 8)
+            infoBytes.put(d.id &+ 100, at: info + L.seq, size: 8)
+            infoBytes.put(d.id &* 1000, at: info + L.tsNsec, size: 8)
             infoBytes.put(UInt64(d.text?.utf8.count ?? 0), at: info + L.textLen, size: 2)
             infoBytes[info + L.facility!] = 1
             infoBytes[info + L.level!.offset] = UInt8(d.id % 8) << 5
-            infoBytes.put(UInt64(d.id), at: info + L.callerID!, size: 4)
+            infoBytes.put(d.id & 0xffff_ffff, at: info + L.callerID!, size: 4)
             if let t = d.text, let r = PrintkRingBuffer.textRange(begin: d.begin, next: d.next, sizeBits: sizeBits) {
                 dataBytes.put(d.id, at: Int(r.lowerBound) - 8, size: 8)
                 dataBytes.put(t, at: Int(r.lowerBound))
@@ -111,6 +111,43 @@ extension Array where Element == UInt8 {
         var notes: [String] = []
         #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...127))
         #expect(notes.count == 1 && notes[0].contains("inconsistent"))
+    }
+
+    /// A garbage head_id within one lap of the tail passed for a short ring:
+    /// the records after it vanished without a word. The descriptor after
+    /// the head holding a newer id gives it away.
+    @Test func aStaleHeadIdWithinOneLapIsDetectedAndRepaired() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        let ring = try Self.ring(tail: 20, head: 22, ds)
+        var notes: [String] = []
+        #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...127))
+        #expect(notes.count == 1 && notes[0].contains("inconsistent"))
+    }
+
+    @Test func aHeadSlotOfAnotherIdIsDetected() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...25 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        // head_id 26 within the lap, but its slot (2) holds no descriptor of 26 or 18.
+        let ring = try Self.ring(tail: 20, head: 26, ds)
+        var notes: [String] = []
+        #expect(try ring.records { notes.append($0) }.map(\.seq) == Array(UInt64(120)...125))
+        #expect(notes.count == 1)
+    }
+
+    /// A consistent ring raises nothing, a reservation in flight included.
+    @Test func aConsistentRingReportsNoDamage() throws {
+        var ds: [Desc] = []
+        for id in UInt64(20)...27 { ds.append(Desc(id: id, state: Self.finalized, begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil)) }
+        var notes: [String] = []
+        #expect(try Self.ring(tail: 20, head: 27, ds).records { notes.append($0) }.count == 8)
+        // Before the first lap completes: ids from DESC0_ID = -(count + 1),
+        // slots after the head never used (all zeros).
+        let idMask = ~(UInt64(3) << 62), desc0 = idMask - 8
+        let early = (1...3).map { Desc(id: (desc0 &+ UInt64($0)) & idMask, state: Self.finalized,
+                                       begin: PrintkRingBuffer.noLpos, next: PrintkRingBuffer.noLpos, text: nil) }
+        #expect(try Self.ring(tail: early[0].id, head: early[2].id, early).records { notes.append($0) }.count == 3)
+        #expect(notes.isEmpty)
     }
 
     @Test func aTailMoreThanOneLapBehindReadsOnlyTheNewestLap() throws {

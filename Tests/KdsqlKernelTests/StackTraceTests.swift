@@ -190,13 +190,26 @@ extension Substring {
 
 /// Register sets per frame and the frame-pointer fallback's refusals.
 @Suite struct RegisterRowsTests {
+    /// Both document frame 0's stack pointer; they differed by
+    /// sizeof(struct inactive_task_frame) (0x38) for every sleeping task.
+    @Test func sleepingTasksFrameZeroRspAgreesWithItsStackFrameSp() throws {
+        let traces = try StackTraceTests.open()
+        for pid in [1, try PanicFacts(Fixtures.sysrq).sleepingUserPid()] {
+            let task = try #require(try traces.tasks.lookup(pid: pid).first)
+            let trace = traces.trace(task: task)
+            let rsp = traces.registerRows(trace).first { $0.frame == 0 && $0.name == "rsp" }?.value
+            #expect(rsp != nil && rsp == trace.frames.first?.sp, "pid \(pid)")
+        }
+    }
+
     @Test func sleepingTaskFrameZeroRegistersAreItsContextSwitchFrame() throws {
         let traces = try StackTraceTests.open()
         let task = try #require(try traces.tasks.lookup(pid: try PanicFacts(Fixtures.sysrq).sleepingUserPid()).first)
         let rows = traces.registerRows(traces.trace(task: task))
         let saved = try traces.savedContext(task: task)
         #expect(rows.filter { $0.frame == 0 }.map(\.name) == ["r15", "r14", "r13", "r12", "rbx", "rbp", "rip", "rsp"])
-        #expect(rows.first { $0.name == "rsp" }?.value == saved.frame)
+        // rsp is frame 0's: just above the inactive_task_frame at thread.sp.
+        #expect(rows.first { $0.name == "rsp" }?.value == saved.frame + UInt64(try traces.kernel.size(of: "struct inactive_task_frame")))
         // rip is where it will resume: inside the scheduler.
         let rip = try #require(rows.first { $0.name == "rip" }?.value)
         let lo = try traces.kernel.address(of: "__sched_text_start"), hi = try traces.kernel.address(of: "__sched_text_end")

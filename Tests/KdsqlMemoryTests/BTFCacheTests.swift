@@ -90,4 +90,58 @@ import KdsqlDump
         _ = try again.types()
         #expect(again.typesFromCache)
     }
+
+    /// Writes an old-looking stand-in copy (`age` seconds old) of `size` bytes.
+    static func oldCopy(_ dir: String, _ name: String, size: Int, age: Int) {
+        let path = dir + "/" + name
+        let f = fopen(path, "wb")!
+        fwrite([UInt8](repeating: 1, count: size), 1, size, f)
+        fclose(f)
+        let then = time(nil) - age
+        var times = [timeval(tv_sec: then, tv_usec: 0), timeval(tv_sec: then, tv_usec: 0)]
+        utimes(path, &times)
+    }
+
+    /// Every new build (and every damaged copy of one) used to add a file for
+    /// ever; writing a copy now drops all but the most recently used ones.
+    @Test func writingACopyKeepsOnlyTheMostRecentlyUsedOnes() throws {
+        let dir = Self.freshDirectory()
+        for k in 0..<(BTFCache.keep + 4) { Self.oldCopy(dir, "\(k)0000-\(k).btf", size: 100, age: 1000 + k) }
+        let kernel = try Self.open(dir)
+        _ = try kernel.types()
+        let buildID = try #require(kernel.vmcoreinfo.buildID)
+        let left = Self.files(dir)
+        #expect(left.count == BTFCache.keep)
+        #expect(left.contains { $0.hasPrefix(buildID) })
+        // The youngest stand-ins stayed, the oldest went.
+        #expect(left.contains("00000-0.btf"))
+        #expect(!left.contains("\(BTFCache.keep + 3)0000-\(BTFCache.keep + 3).btf"))
+    }
+
+    @Test func pruningDropsTheOldestBeyondTheSizeCapButNeverTheNewest() throws {
+        let dir = Self.freshDirectory()
+        Self.oldCopy(dir, "aa.btf", size: 4000, age: 10)
+        Self.oldCopy(dir, "bb.btf", size: 4000, age: 20)
+        Self.oldCopy(dir, "cc.btf", size: 4000, age: 30)
+        Self.oldCopy(dir, "dd.layout", size: 4000, age: 40)
+        LocalCache.prune(directory: dir, suffix: ".btf", keep: 10, maxBytes: 9000)
+        #expect(Set(Self.files(dir)) == ["aa.btf", "bb.btf"])
+        LocalCache.prune(directory: dir, suffix: ".btf", keep: 10, maxBytes: 100)
+        #expect(Self.files(dir) == ["aa.btf"])
+        #expect(access(dir + "/dd.layout", F_OK) == 0)
+    }
+
+    @Test func aCacheHitMakesItsCopyTheMostRecentlyUsed() throws {
+        let dir = Self.freshDirectory()
+        _ = try Self.open(dir).types()
+        let name = try #require(Self.files(dir).first)
+        var times = [timeval(tv_sec: 1000, tv_usec: 0), timeval(tv_sec: 1000, tv_usec: 0)]
+        utimes(dir + "/" + name, &times)
+        let again = try Self.open(dir)
+        _ = try again.types()
+        #expect(again.typesFromCache)
+        var st = stat()
+        stat(dir + "/" + name, &st)
+        #expect(st.st_mtim.tv_sec > 1000)
+    }
 }

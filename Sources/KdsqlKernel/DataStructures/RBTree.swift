@@ -21,15 +21,17 @@ public struct RBTree {
 
     /// Nodes of the tree whose `struct rb_root` is at `root`, smallest first.
     public func inorder(root: UInt64, what: String = "rbtree", limit: Int = 1_000_000) throws -> [UInt64] {
-        try Self.inorder(first: try kernel.readU64(root), what: what, limit: limit) { node in
+        let warnings = kernel.warnings
+        return try Self.inorder(first: try kernel.readU64(root), what: what, limit: limit, children: { node in
             (try kernel.readPointer(node, left), try kernel.readPointer(node, right))
-        }
+        }, unreadable: { node, error in try warnings.skip("rb_node of \(what)", at: node, because: error) })
     }
 
     /// The traversal itself, over any way of reading a node's children (so
     /// it can be checked against hand-made corrupt trees).
     static func inorder(first: UInt64, what: String, limit: Int,
-                        children: (UInt64) throws -> (left: UInt64, right: UInt64)) throws -> [UInt64] {
+                        children: (UInt64) throws -> (left: UInt64, right: UInt64),
+                        unreadable: ((UInt64, any Error) throws -> Void)? = nil) throws -> [UInt64] {
         var out: [UInt64] = []
         var seen = Set<UInt64>()
         var stack: [(node: UInt64, right: UInt64)] = []
@@ -37,7 +39,18 @@ public struct RBTree {
         while node != 0 || !stack.isEmpty {
             while node != 0 {
                 guard seen.insert(node).inserted, seen.count <= limit else { throw MemoryError.cycle(what: what, at: node) }
-                let c = try children(node)
+                let c: (left: UInt64, right: UInt64)
+                do {
+                    c = try children(node)
+                } catch {
+                    // A node the dump lacks (a task_struct on an excluded
+                    // slab page holds its run_node) takes its subtrees with
+                    // it; `unreadable` records that, or rethrows.
+                    guard let unreadable else { throw error }
+                    try unreadable(node, error)
+                    node = 0
+                    continue
+                }
                 stack.append((node, c.right))
                 node = c.left
             }

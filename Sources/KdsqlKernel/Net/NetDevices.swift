@@ -61,8 +61,12 @@ public final class NetDevices {
     /// More devices than any real namespace has means a corrupt list.
     static let deviceLimit = 1_000_000
 
-    public init(kernel: Kernel) throws {
+    /// Names ops tables, module ones included (`dummy_netdev_ops [dummy]`).
+    let names: AddressNames
+
+    public init(kernel: Kernel, names: AddressNames? = nil) throws {
         self.kernel = kernel
+        self.names = names ?? AddressNames(kernel: kernel)
         netList = try kernel.field("struct net", "list")
         devBaseHead = try kernel.field("struct net", "dev_base_head")
         nsInum = try? kernel.field("struct net", oneOf: ["ns.inum", "proc_inum"]) // proc_inum before 3.19
@@ -218,11 +222,9 @@ public final class NetDevices {
     }
 
     /// The symbol starting exactly at `address` (an ops table or function),
-    /// nil when the address is inside or outside every symbol.
-    func exactSymbol(_ address: UInt64) -> String? {
-        guard let s = kernel.symbols.symbolize(address), s.offset == 0 else { return nil }
-        return s.symbol.name
-    }
+    /// with ` [module]` for a module's; nil when the address is inside or
+    /// outside every symbol.
+    func exactSymbol(_ address: UInt64) -> String? { names.exactName(address) }
 
     struct Counters {
         var source: String

@@ -90,7 +90,7 @@ public struct PrintkRingBufferLayout: Sendable {
         tailLpos = try off("struct prb_data_ring", "tail_lpos")
     }
 
-    init(vmcoreinfo v: VMCoreInfo) throws {
+    public init(vmcoreinfo v: VMCoreInfo) throws {
         func off(_ t: String, _ m: String) throws -> Int {
             guard let o = v.offset(t, m) else { throw MemoryError.missing("VMCOREINFO has no OFFSET(\(t).\(m)) and the dump has no BTF: cannot read the printk ring buffer") }
             return o
@@ -251,14 +251,33 @@ public struct PrintkRingBuffer {
         // printk_ringbuffer.c keeps tail_id at most one lap behind head_id, and
         // the head descriptor's state_var carries head_id. Either failing means
         // damaged ids: the records are then found by scanning every slot.
-        let headSlot = h.descs &+ (h.head & (h.descCount - 1)) * UInt64(layout.descSize)
-        let headID = (try? memory.u64(headSlot &+ UInt64(layout.stateVar))).map { $0 & Self.idMask }
+        func stateVar(_ id: UInt64) -> UInt64? {
+            let slot = h.descs &+ (id & (h.descCount - 1)) * UInt64(layout.descSize)
+            return try? memory.u64(slot &+ UInt64(layout.stateVar))
+        }
+        let headID = stateVar(h.head).map { $0 & Self.idMask }
+        // Within one lap the ids still have to fit the descriptors: the head
+        // slot holds head_id, or head_id - count while a reservation is in
+        // flight (desc_reserve() moves head_id before it writes the new
+        // state_var); and the slot after the head holds an id of the previous
+        // lap, never head_id + 1 - a newer id there means head_id is stale
+        // or garbage and the records after it would vanish silently. A slot
+        // never used yet (before the first lap completes) is all zeros: the
+        // ids start at DESC0_ID, -(count + 1), so its id 0 is no newer id.
+        var consistent = true
+        if count <= h.descCount, let headID {
+            consistent = headID == h.head || headID == (h.head &- h.descCount) & Self.idMask
+            if let next = stateVar(h.head &+ 1), next != 0 {
+                let ahead = ((next & Self.idMask) &- h.head) & Self.idMask
+                if ahead > 0 && ahead <= h.descCount { consistent = false }
+            }
+        }
         if count > h.descCount && headID == h.head {
             // tail_id more than one lap behind head_id cannot happen in a
             // consistent ring: read the newest lap only.
             count = h.descCount
             first = (h.head &- h.descCount &+ 1) & Self.idMask
-        } else if count > h.descCount {
+        } else if count > h.descCount || !consistent {
             var ids: [UInt64] = []
             for slot in 0..<h.descCount {
                 guard let sv = try? memory.u64(h.descs &+ slot * UInt64(layout.descSize) &+ UInt64(layout.stateVar)) else { continue }

@@ -140,21 +140,32 @@ public final class RunQueues {
         let current = try kernel.readPointer(r, curr)
         var out: [RunQueueEntry] = []
         var seen = Set<UInt64>()
+        let warnings = kernel.warnings
+        // A task_struct the dump lacks (slab pages filtered out) is skipped
+        // with a warning; the rest of the queue is still listed.
         func add(_ task: UInt64, _ cls: String, vruntime: UInt64? = nil, deadline: UInt64? = nil, cfsRq: UInt64? = nil, depth: Int? = nil) throws {
             guard task != 0, seen.insert(task).inserted else { return }
-            out.append(RunQueueEntry(cpu: cpu, schedClass: cls, isCurrent: task == current, task: task,
-                                     pid: try tasks.pid(task), comm: try tasks.comm(task), prio: try tasks.prio(task),
-                                     vruntime: vruntime, deadline: deadline, cfsRq: cfsRq, depth: depth))
+            _ = try warnings.skipping("task_struct", at: task) {
+                out.append(RunQueueEntry(cpu: cpu, schedClass: cls, isCurrent: task == current, task: task,
+                                         pid: try tasks.pid(task), comm: try tasks.comm(task), prio: try tasks.prio(task),
+                                         vruntime: vruntime, deadline: deadline, cfsRq: cfsRq, depth: depth))
+            }
         }
         // Stop class: rq->stop, when queued (migration/N; kernel/sched/stop_task.c).
         if let stop {
             let s = try kernel.readPointer(r, stop)
-            if s != 0, try kernel.readUnsigned(s, onRq) == Self.taskOnRqQueued { try add(s, "stop") }
+            if s != 0 {
+                _ = try warnings.skipping("task_struct", at: s) {
+                    if try kernel.readUnsigned(s, onRq) == Self.taskOnRqQueued { try add(s, "stop") }
+                }
+            }
         }
         // Deadline: rbtree ordered by deadline (kernel/sched/deadline.c __enqueue_dl_entity).
         for node in try rbtree.inorder(cachedRoot: r + dl.offset + dlRoot.offset, what: "dl run queue of CPU \(cpu)", limit: 100_000) {
             let dlSe = node - dlNode.offset
-            try add(dlSe - dlEntity.offset, "dl", deadline: try kernel.readUnsigned(dlSe, dlDeadline))
+            _ = try warnings.skipping("sched_dl_entity", at: dlSe) {
+                try add(dlSe - dlEntity.offset, "dl", deadline: try kernel.readUnsigned(dlSe, dlDeadline))
+            }
         }
         // Realtime: one list per priority, highest (0) first (kernel/sched/rt.c).
         try rtEntities(rtRq: r + rt.offset, cpu: cpu, depth: 0) { try add($0, "rt") }
@@ -169,11 +180,13 @@ public final class RunQueues {
             if let i = out.firstIndex(where: { $0.task == current }) {
                 out.insert(out.remove(at: i), at: 0)
             } else {
-                let cls = try className(task: current)
-                try add(current, cls,
-                        vruntime: cls == "fair" ? try kernel.readUnsigned(current + se.offset, vruntime) : nil,
-                        deadline: cls == "dl" ? try kernel.readUnsigned(current + dlEntity.offset, dlDeadline) : nil)
-                out.insert(out.removeLast(), at: 0)
+                _ = try warnings.skipping("task_struct", at: current) { () throws -> Void in
+                    let cls = try className(task: current)
+                    try add(current, cls,
+                            vruntime: cls == "fair" ? try kernel.readUnsigned(current + se.offset, vruntime) : nil,
+                            deadline: cls == "dl" ? try kernel.readUnsigned(current + dlEntity.offset, dlDeadline) : nil)
+                }
+                if out.last?.task == current { out.insert(out.removeLast(), at: 0) }
             }
         }
         return out
@@ -186,12 +199,15 @@ public final class RunQueues {
         let count = rtQueue.size / max(listHeadSize, 1)
         for p in 0..<count {
             let head = queues + UInt64(p * listHeadSize)
-            for node in try kernel.listNodes(head: head, what: "rt queue \(p) of CPU \(cpu)", limit: 100_000) {
+            let what = "rt queue \(p) of CPU \(cpu)"
+            for node in try kernel.warnings.skipping(what, at: head, { try kernel.listNodes(head: head, what: what, limit: 100_000) }) ?? [] {
                 let rtSe = node - rtRunList.offset
-                if let rtMyQ, case let q = try kernel.readPointer(rtSe, rtMyQ), q != 0 {
-                    try rtEntities(rtRq: q, cpu: cpu, depth: depth + 1, visit)
-                } else {
-                    try visit(rtSe - rtEntity.offset)
+                _ = try kernel.warnings.skipping("sched_rt_entity", at: rtSe) {
+                    if let rtMyQ, case let q = try kernel.readPointer(rtSe, rtMyQ), q != 0 {
+                        try rtEntities(rtRq: q, cpu: cpu, depth: depth + 1, visit)
+                    } else {
+                        try visit(rtSe - rtEntity.offset)
+                    }
                 }
             }
         }
@@ -206,11 +222,13 @@ public final class RunQueues {
         let running = try kernel.readPointer(cfsRq, cfsCurr)
         if running != 0, !entities.contains(running) { entities.insert(running, at: 0) }
         for e in entities {
-            if let myQ, case let q = try kernel.readPointer(e, myQ), q != 0 {
-                try cfsEntities(cfsRq: q, cpu: cpu, depth: depth + 1, visit)
-            } else {
-                let d = try seDepth.map { Int(try kernel.readUnsigned(e, $0)) } ?? depth
-                try visit(e - se.offset, try kernel.readUnsigned(e, vruntime), cfsRq, d)
+            _ = try kernel.warnings.skipping("sched_entity", at: e) {
+                if let myQ, case let q = try kernel.readPointer(e, myQ), q != 0 {
+                    try cfsEntities(cfsRq: q, cpu: cpu, depth: depth + 1, visit)
+                } else {
+                    let d = try seDepth.map { Int(try kernel.readUnsigned(e, $0)) } ?? depth
+                    try visit(e - se.offset, try kernel.readUnsigned(e, vruntime), cfsRq, d)
+                }
             }
         }
     }

@@ -116,13 +116,17 @@ public final class HRTimers {
             // timerqueue_head.rb_root is an rb_root_cached (since 4.20, commit 511885d7061e).
             for node in try rbtree.inorder(cachedRoot: cb + active.offset, what: "hrtimer queue \(name) of CPU \(cpu)", limit: 1_000_000) {
                 let timer = node - hrNode.offset
-                let exp = try kernel.readSigned(timer, nodeExpires)
-                out.append(HRTimer(
-                    cpu: cpu, clockBase: name, timer: timer,
-                    softExpires: try kernel.readSigned(timer, softExpires), expires: exp,
-                    expiresIn: now.map { exp &- $0 } ?? 0,
-                    function: try kernel.readPointer(timer, function),
-                    state: try kernel.readUnsigned(timer, state)))
+                // A timer on a page the dump lacks is skipped (RBTree skips
+                // the nodes it cannot read, with their subtrees).
+                _ = try kernel.warnings.skipping("hrtimer", at: timer) {
+                    let exp = try kernel.readSigned(timer, nodeExpires)
+                    out.append(HRTimer(
+                        cpu: cpu, clockBase: name, timer: timer,
+                        softExpires: try kernel.readSigned(timer, softExpires), expires: exp,
+                        expiresIn: now.map { exp &- $0 } ?? 0,
+                        function: try kernel.readPointer(timer, function),
+                        state: try kernel.readUnsigned(timer, state)))
+                }
             }
         }
         return out

@@ -286,6 +286,10 @@ public final class OrcUnwindTables {
         return value
     }
 
+    /// `find` without the per-address cache (the fuzz target changes the
+    /// tables' bytes between lookups).
+    public func findUncached(_ ip: UInt64) throws -> OrcEntry? { try lookupUncached(ip) }
+
     func lookupUncached(_ ip: UInt64) throws -> OrcEntry? {
         if ip == 0 { return .nullIP }
         if let lookup, ip >= lookup.start, ip < lookup.stop {

@@ -158,19 +158,30 @@ public final class StackTraces {
         }
         let (frame, regs) = try savedContext(task: task)
         let ip = regs.ip ?? 0
-        return UnwindStart(pc: ip, sp: frame &+ UInt64(frameSize), bp: regs.bp ?? 0, method: .savedContext,
+        return UnwindStart(pc: ip, sp: regs.sp ?? frame &+ UInt64(frameSize), bp: regs.bp ?? 0, method: .savedContext,
                            registers: nil, signal: ip == retFromFork)
     }
 
     /// The callee-saved registers a sleeping task left at context switch, with
-    /// rip = ret_addr and rsp = thread.sp (the `registers` rows of frame 0).
+    /// rip = ret_addr (the `registers` rows of frame 0).
+    ///
+    /// rsp is the stack pointer of frame 0 itself, where execution resumes in
+    /// the scheduler: `__switch_to_asm` (arch/x86/entry/entry_64.S) pushes
+    /// rbp, rbx, r12-r15 below the return address of the `call` that entered
+    /// it and stores the resulting rsp in `thread.sp`; so `thread.sp` points
+    /// at `struct inactive_task_frame` (whose last member is that return
+    /// address, ret_addr) and after the pops and the `ret` at rip = ret_addr
+    /// the stack pointer is `thread.sp + sizeof(struct inactive_task_frame)`.
+    /// That is frame 0's `stack_frames.sp` and what drgn gives as frame 0's
+    /// rsp (libdrgn/arch_x86_64.c, linux_kernel_get_initial_registers); the
+    /// raw `thread.sp` is the frame's `regs_address`.
     public func savedContext(task: UInt64) throws -> (frame: UInt64, registers: RegisterSet) {
         let frame = try kernel.readPointer(task, threadSP)
         guard frame != 0 else { throw MemoryError.nullPointer(what: "task_struct.thread.sp") }
         var values: [(String, UInt64)] = []
         for (name, f) in inactiveFrame { values.append((name, try kernel.readUnsigned(frame, f))) }
         values.append(("rip", try kernel.readUnsigned(frame, retAddr)))
-        values.append(("rsp", frame))
+        values.append(("rsp", frame &+ UInt64(frameSize)))
         return (frame, RegisterSet(values))
     }
 

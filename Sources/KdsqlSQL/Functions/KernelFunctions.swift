@@ -25,7 +25,7 @@ enum KernelFunctions {
     /// symbol (`__init_scratch_end`) must not claim; below it, per-CPU
     /// offsets and small numbers (0) are no addresses at all.
     static func describe(_ address: UInt64, symbols: any SymbolTable, context: ConnectionContext) -> String? {
-        if let modules = try? context.session?.moduleSymbols(), let text = modules.describe(address) { return text }
+        if let modules = context.session?.addressNames().modules, let text = modules.describe(address) { return text }
         if let start = symbols.address(of: "_text"), let end = symbols.address(of: "_end"), address < start || address >= end {
             return nil
         }

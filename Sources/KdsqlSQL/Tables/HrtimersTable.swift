@@ -7,6 +7,7 @@ struct HrtimersTable: VirtualTable {
         var timer: HRTimer
         var walker: HRTimers
         var tasks: Tasks
+        var names: AddressNames
     }
     static var columns: Columns {
         Columns(
@@ -15,7 +16,7 @@ struct HrtimersTable: VirtualTable {
             softexpires: .integer { $0.timer.softExpires },
             expires: .integer { $0.timer.expires },
             expiresInNs: .integer { $0.walker.monotonicNow == nil ? nil : $0.timer.expiresIn },
-            function: .text { $0.walker.kernel.symbols.describe($0.timer.function) },
+            function: .text { $0.names.describe($0.timer.function) },
             functionAddress: .address { $0.timer.function },
             timer: .address { $0.timer.timer },
             state: .integer { $0.timer.state },
@@ -28,8 +29,9 @@ struct HrtimersTable: VirtualTable {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.hrTimers()
         let tasks = try session.tasks()
+        let names = session.addressNames()
         let rows = try CPUConstraint.cpus(filter.cpu, kernel: session.kernel).flatMap { try walker.timers(cpu: $0) }
-        return Rows(rows.lazy.map { Row(timer: $0, walker: walker, tasks: tasks) })
+        return Rows(rows.lazy.map { Row(timer: $0, walker: walker, tasks: tasks, names: names) })
     }
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.timer.timer, UInt64(row.timer.cpu)) }

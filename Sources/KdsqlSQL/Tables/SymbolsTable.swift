@@ -1,4 +1,5 @@
 import KdsqlDebugInfo
+import KdsqlKernel
 
 /// `symbols`: the kernel's symbol table. Rows are in address order, so
 /// address ranges are found by binary search instead of a scan.
@@ -26,11 +27,19 @@ struct SymbolsTable: VirtualTable {
         guard let table = context.symbols else { throw NotAvailable("symbol table", neededBy: Self.name) }
         let range = filter.address
         if range.isEmpty || filter.name.isEmpty { return .empty }
-        let all = table.allSymbols
+        // Loaded modules' own symbols (their kallsyms), `module` set; they
+        // live above the kernel image (x86_64 MODULES_VADDR), so they follow
+        // vmlinux's in address order without copying vmlinux's; anything
+        // else is merged.
+        let modules = Self.moduleSymbols(context)
+        var all = SymbolList(first: table.allSymbols, second: modules)
+        if let first = modules.first, let last = all.first.last, first.address <= last.address {
+            all = SymbolList(first: (all.first + modules).sorted { $0.address < $1.address }, second: [])
+        }
         if let wanted = filter.name.equal {
             // Every symbol of that name, by address (static names repeat).
             var found: [Symbol] = []
-            for address in Set(table.addresses(of: wanted)).sorted() {
+            for address in Set(table.addresses(of: wanted) + modules.filter { $0.name == wanted }.map(\.address)).sorted() {
                 var i = lowerBound(all, address)
                 while i < all.count, all[i].address == address {
                     if all[i].name == wanted, range.contains(address: all[i].address) { found.append(all[i]) }
@@ -59,9 +68,25 @@ struct SymbolsTable: VirtualTable {
         })
     }
 
+    /// The defined, named symbols of every loaded module, by address; none
+    /// without a kernel session or when the module list cannot be read.
+    static func moduleSymbols(_ context: ConnectionContext) -> [Symbol] {
+        guard let all = try? context.session?.moduleSymbols().all() else { return [] }
+        return all.filter { $0.isDefined && !$0.name.isEmpty }
+            .map { Symbol(name: $0.name, address: $0.address, type: $0.type, module: $0.module) }
+            .sorted { $0.address < $1.address }
+    }
+
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.address, RowIdentity(text: row.name).a) }
 
-    private func lowerBound(_ all: [Symbol], _ address: UInt64) -> Int {
+    /// Two address-ordered arrays, the second's addresses above the first's.
+    struct SymbolList {
+        var first: [Symbol], second: [Symbol]
+        var count: Int { first.count + second.count }
+        subscript(i: Int) -> Symbol { i < first.count ? first[i] : second[i - first.count] }
+    }
+
+    private func lowerBound(_ all: SymbolList, _ address: UInt64) -> Int {
         var lo = 0, hi = all.count
         while lo < hi {
             let mid = (lo + hi) / 2

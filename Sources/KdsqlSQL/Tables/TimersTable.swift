@@ -7,7 +7,8 @@ struct TimersTable: VirtualTable {
         var timer: WheelTimer
         var wheel: TimerWheel
         var tasks: Tasks
-        var symbols: (UInt64) -> String? { wheel.kernel.symbols.describe }
+        var names: AddressNames
+        var symbols: (UInt64) -> String? { names.describe }
     }
     static var columns: Columns {
         Columns(
@@ -31,8 +32,9 @@ struct TimersTable: VirtualTable {
         let session = try context.session(neededBy: Self.name)
         let wheel = try session.timerWheel()
         let tasks = try session.tasks()
+        let names = session.addressNames()
         let rows = try CPUConstraint.cpus(filter.cpu, kernel: session.kernel).flatMap { try wheel.timers(cpu: $0) }
-        return Rows(rows.lazy.map { Row(timer: $0, wheel: wheel, tasks: tasks) })
+        return Rows(rows.lazy.map { Row(timer: $0, wheel: wheel, tasks: tasks, names: names) })
     }
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(row.timer.timer, UInt64(row.timer.cpu)) }

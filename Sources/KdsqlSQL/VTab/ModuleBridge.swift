@@ -165,12 +165,17 @@ enum ModuleBridge {
             }
             box.cursor = nil
             box.eof = true
+            // Objects the walkers skip are recorded under this table.
+            instance.context.kernel?.warnings.scope = instance.definition.name
             do {
                 let cursor = try instance.open(scan, box.vtab.numbering)
                 box.cursor = cursor
                 box.eof = !(try cursor.next())
                 return SQLITE_OK
             } catch {
+                box.cursor = nil
+                box.eof = true
+                if ModuleBridge.scanEndedEarly(instance, error) { return SQLITE_OK }
                 instance.context.noteFailure(error)
                 ModuleBridge.setError(p.pointee.pVtab, "\(instance.definition.name): \(errorText(error))")
                 return SQLITE_ERROR
@@ -184,6 +189,7 @@ enum ModuleBridge {
                     return SQLITE_OK
                 } catch {
                     box.eof = true
+                    if ModuleBridge.scanEndedEarly(box.vtab.instance, error) { return SQLITE_OK }
                     box.vtab.instance.context.noteFailure(error)
                     ModuleBridge.setError(p?.pointee.pVtab, "\(box.vtab.instance.definition.name): \(errorText(error))")
                     return SQLITE_ERROR
@@ -210,6 +216,20 @@ enum ModuleBridge {
             return SQLITE_OK
         }
         return m
+    }
+
+    /// A scan met memory the dump lacks where no object-level skip applies
+    /// (the walker's own structure, e.g. a list node on an excluded page):
+    /// outside strict mode the scan ends with the rows read so far, each of
+    /// them true, and the loss is on record (kdsql_warnings, the stderr
+    /// summary); the statement goes on. Returns false when the error must
+    /// end the statement (strict, or not about unreadable memory).
+    fileprivate static func scanEndedEarly(_ instance: AnyTableInstance, _ error: any Error) -> Bool {
+        guard !instance.context.options.strict, let warnings = instance.context.kernel?.warnings,
+              let cause = KernelWarnings.unreadableCause(error) else { return false }
+        warnings.scope = instance.definition.name
+        warnings.note("scan ended early, later rows missing: \(KernelWarnings.reason(error))", at: nil, cause: cause)
+        return true
     }
 
     /// A column getter threw: NULL plus a warning, or in strict mode an error.
