@@ -10,14 +10,14 @@ import KdsqlMemory
 
     /// Every task of the truth has SigBlk, SigIgn, SigCgt, SigPnd and ShdPnd
     /// bit for bit (PID 1 was running the capture and is not compared).
-    @Test func masksOfEveryTaskMatchProcStatus() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func masksOfEveryTaskMatchProcStatus(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let signals = try Signals(kernel: kernel)
         var byPid: [Int64: UInt64] = [:]
         for t in try tasks.all() { byPid[try tasks.pid(t)] = t }
         var compared = 0
-        for r in try Fixtures.truthCSV(Fixtures.views, "signals.csv") where r["pid"] != "1" {
+        for r in try Fixtures.truthCSV(set, "signals.csv") where r["pid"] != "1" {
             guard let t = byPid[Int64(r["pid"]!)!] else { continue }
             let s = try signals.state(task: t)
             let who = "pid \(r["pid"]!) \(r["comm"]!)"
@@ -34,14 +34,14 @@ import KdsqlMemory
     /// kdsql-signals (truth/signal-handlers.txt): SIGINT and SIGQUIT ignored,
     /// SIGUSR1 ignored with SA_RESTORER, SIGUSR2 caught by its handler with
     /// SIGINT masked, 33 caught by glibc; SIGTERM pending on the main thread, SIGHUP and 40 on the process.
-    @Test func handlersOfTheSignalsWorkloadAreWhatItInstalled() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func handlersOfTheSignalsWorkloadAreWhatItInstalled(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
-        let task = try #require(try tasks.lookup(pid: 217).first)
+        let task = try #require(try tasks.lookup(pid: try ViewsWorkload(set).signalsPid).first)
         let s = try Signals(kernel: kernel).state(task: task)
         #expect(s.actions.count == 64)
         var expected: [Int: (String, UInt64, UInt64, UInt64)] = [:]
-        for line in try Fixtures.viewsLines("signal-handlers.txt") where line.hasPrefix("sig=") {
+        for line in try Fixtures.viewsLines(set, "signal-handlers.txt") where line.hasPrefix("sig=") {
             var kv: [String: String] = [:]
             for w in line.split(separator: " ") { let p = w.split(separator: "=", maxSplits: 1); kv[String(p[0])] = String(p[1]) }
             let handler = kv["handler"]!.hasPrefix("SIG_IGN") ? UInt64(1) : UInt64(kv["handler"]!.dropFirst(2), radix: 16)!

@@ -5,18 +5,18 @@ import KdsqlMemory
 
 /// Slab caches against /proc/slabinfo (truth/slabinfo.csv).
 @Suite struct SlabCachesTests {
-    static func caches(_ dump: String = Fixtures.views + "/" + Fixtures.viewsDump) throws -> [SlabCache] {
+    static func caches(_ dump: String) throws -> [SlabCache] {
         try SlabCaches(kernel: try Kernel.open(path: try Fixtures.path(dump))).all()
     }
 
-    @Test func cachesAreThoseOfSlabinfoInItsOrder() throws {
-        let truth = try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv")
-        #expect(try Self.caches().map(\.name) == truth.map { $0["name"]! })
+    @Test(arguments: Fixtures.viewsSets) func cachesAreThoseOfSlabinfoInItsOrder(set: String) throws {
+        let truth = try Fixtures.truthCSV(set, "slabinfo.csv")
+        #expect(try Self.caches(try Fixtures.viewsEntry(set)).map(\.name) == truth.map { $0["name"]! })
     }
 
-    @Test func geometryOfEveryCacheIsExact() throws {
-        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv") {
+    @Test(arguments: Fixtures.viewsSets) func geometryOfEveryCacheIsExact(set: String) throws {
+        let caches = Dictionary(try Self.caches(try Fixtures.viewsEntry(set)).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in try Fixtures.truthCSV(set, "slabinfo.csv") {
             let c = try #require(caches[r["name"]!])
             #expect(c.size == Int64(r["objsize"]!)!, "\(c.name) size")
             #expect(c.objectsPerSlab == Int64(r["objperslab"]!)!, "\(c.name) objects per slab")
@@ -33,9 +33,9 @@ import KdsqlMemory
     /// Every cache the capture did not churn has exactly slabinfo's counts:
     /// nr_slabs and total_objects are exact counters and the partial lists
     /// hold the free objects slabinfo subtracts.
-    @Test func countsOfQuietCachesMatchSlabinfoExactly() throws {
-        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let truth = try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv")
+    @Test(arguments: Fixtures.viewsSets) func countsOfQuietCachesMatchSlabinfoExactly(set: String) throws {
+        let caches = Dictionary(try Self.caches(try Fixtures.viewsEntry(set)).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let truth = try Fixtures.truthCSV(set, "slabinfo.csv")
         for r in truth where !Self.churned.contains(r["name"]!) {
             let c = try #require(caches[r["name"]!])
             #expect(c.activeObjects == Int64(r["active_objs"]!)!, "\(c.name) active_objs")
@@ -46,9 +46,9 @@ import KdsqlMemory
 
     /// The churned caches only grew (nothing frees proc inodes or dentries
     /// without memory pressure) and by less than 3x.
-    @Test func churnedCachesGrewSinceTheCapture() throws {
-        let caches = Dictionary(try Self.caches().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in try Fixtures.truthCSV(Fixtures.views, "slabinfo.csv") where Self.churned.contains(r["name"]!) {
+    @Test(arguments: Fixtures.viewsSets) func churnedCachesGrewSinceTheCapture(set: String) throws {
+        let caches = Dictionary(try Self.caches(try Fixtures.viewsEntry(set)).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in try Fixtures.truthCSV(set, "slabinfo.csv") where Self.churned.contains(r["name"]!) {
             let c = try #require(caches[r["name"]!])
             let total = Int64(r["num_objs"]!)!
             #expect(c.totalObjects * 10 >= total * 8 && c.totalObjects <= total * 3,
