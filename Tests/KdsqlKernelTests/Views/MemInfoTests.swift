@@ -48,11 +48,13 @@ import KdsqlMemory
 
     /// Reclaimable slab grew by the proc inodes and dentries the capture
     /// made after printing /proc/meminfo (see SlabCachesTests.churned):
-    /// at least the captured value, at most 30 % more.
+    /// at least the captured value, at most 30 % or 4 MiB more (the growth
+    /// is per task read, so a kernel with less reclaimable slab, like 7.3's
+    /// 2.5 MiB, grows by a larger share: 2.5 MiB there).
     @Test(arguments: Fixtures.viewsSets, ["Slab", "SReclaimable", "KReclaimable"])
     func reclaimableSlabGrewSinceTheCapture(set: String, name: String) throws {
         let got = try #require(try Self.lines(try Fixtures.viewsEntry(set))[name]), want = try #require(try Self.truth(set)[name])
-        #expect(got >= want && got <= want + want * 3 / 10, "\(name): dump \(got) kB, truth \(want) kB")
+        #expect(got >= want && got <= want + max(want * 3 / 10, 4096), "\(name): dump \(got) kB, truth \(want) kB")
     }
 
     @Test(arguments: Fixtures.kernelDumps)

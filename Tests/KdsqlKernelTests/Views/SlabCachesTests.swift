@@ -26,9 +26,13 @@ import KdsqlMemory
 
     /// Caches the truth capture itself churned after it read /proc/slabinfo
     /// (it then read /proc/PID/{ns,cgroup,status,sched} of every task, making
-    /// proc inodes, dentries and their LSM blobs) or that busy kernel paths use.
+    /// proc inodes, dentries and their LSM blobs; it forked `cat`, `ip` and
+    /// `nsenter` for later sections, whose VMAs and cgroup-charged kmallocs come
+    /// and go; it opened /proc/PID/net of the other network namespace, whose
+    /// proc entries are made on first use) or that busy kernel paths use.
     static let churned: Set<String> = ["proc_inode_cache", "dentry", "lsm_inode_cache", "inode_cache", "filp",
-                                       "maple_node", "vmap_area", "kmalloc-192", "kmalloc-96"]
+                                       "maple_node", "vmap_area", "kmalloc-192", "kmalloc-96", "vm_area_struct",
+                                       "proc_dir_entry", "kmalloc-cg-64"]
 
     /// Every cache the capture did not churn has exactly slabinfo's counts:
     /// nr_slabs and total_objects are exact counters and the partial lists
