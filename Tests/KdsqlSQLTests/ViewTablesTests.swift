@@ -110,6 +110,17 @@ import KdsqlSQL
         }
     }
 
+    /// kdsql-signals' SIGUSR2 handler is its own user-space function: the
+    /// address it printed (signal-handlers.txt usr2_handler=), no kernel symbol.
+    @Test(arguments: Fixtures.viewsSets) func userSpaceHandlerHasItsAddressAndNoSymbol(set: String) throws {
+        let w = try ViewsWorkload(set)
+        let line = try #require(try Fixtures.viewsLines(set, "signal-handlers.txt").first)
+        let handler = try #require(line.split(separator: " ").first { $0.hasPrefix("usr2_handler=0x") }.flatMap { UInt64($0.dropFirst(15), radix: 16) })
+        let got = try Self.database(try Fixtures.viewsEntry(set)).query(
+            "SELECT disposition, handler, handler_symbol FROM signals WHERE pid = \(w.signalsPid) AND signal = 12")
+        #expect(got == [[.text("handler"), .integer(Int64(handler)), .null]])
+    }
+
     @Test(arguments: Fixtures.viewsSets) func ipcTablesEqualProcSysvipc(set: String) throws {
         let db = try Self.database(try Fixtures.viewsEntry(set))
         let rootNs = try db.query("SELECT inode FROM namespaces WHERE pid = 1 AND type = 'ipc'")[0][0]

@@ -57,6 +57,16 @@ import KdsqlMemory
         #expect(compared > 140)
     }
 
+    /// The workload mounts cgroup2 only: /proc/PID/cgroup has one line, of
+    /// hierarchy 0, for every task, and the kernel lists no v1 hierarchy.
+    @Test(arguments: Fixtures.viewsSets)
+    func noV1HierarchyIsMountedAsProcPidCgroupSays(set: String) throws {
+        let (_, walker) = try Self.open(try Fixtures.viewsEntry(set))
+        let ids = Set(try Fixtures.truthCSV(set, "cgroups.csv").map { $0["hierarchy_id"]! })
+        #expect(ids == ["0"])
+        #expect(try walker.v1Hierarchies() == [])
+    }
+
     @Test(arguments: Fixtures.kernelDumps)
     func everyKernelHasARootThatHoldsInit(dump: String) throws {
         let (kernel, walker) = try Self.open(dump)
