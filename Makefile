@@ -84,7 +84,6 @@ ensure-sets:
 	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; *-views) scenario=views ;; esac
 	    Tests/Fixtures/make-dump --kernel "$$release" $(ORACLE) $$scenario
 	done
-	Tests/Fixtures/make-dump
 
 
 # Every kernel generation: the missing sets are generated (5.10 and 7.3 with drgn's stacks),

@@ -23,11 +23,17 @@ struct KallsymsLayoutCache {
 
     func load(kaslrOffset: UInt64) -> KallsymsLayout? {
         guard let path, let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 65536 {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+        }
+        fclose(f)
+        let contents = String(decoding: bytes, as: UTF8.self)
         var fields: [String: UInt64] = [:]
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line).filter { $0 != "\n" }
+        for text in contents.split(separator: "\n") {
             let kv = text.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, let v = UInt64(kv[1], radix: 16) else { continue }
             fields[String(kv[0])] = v
