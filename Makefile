@@ -10,7 +10,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
 # C libraries the package links (Package.swift's system library targets) + pkg-config to find them.
-DEV_DEBS := libelf-dev zlib1g-dev libsqlite3-dev liblzo2-dev libsnappy-dev libzstd-dev libedit-dev libdw-dev pkg-config
+DEV_DEBS := libelf-dev zlib1g-dev libdeflate-dev libsqlite3-dev liblzo2-dev libsnappy-dev libzstd-dev libedit-dev libdw-dev pkg-config
 # The SQLite clients the loadable extension is tested in: Debian's sqlite3 shell,
 # its python3 (built with load_extension), and a venv for Datasette from PyPI.
 DEV_DEBS += sqlite3 python3 python3-venv

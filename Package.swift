@@ -28,6 +28,8 @@ let package = Package(
         // C libraries from Debian (docs/c-libraries.md says how each is used).
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Whole-buffer DEFLATE: zlib-compressed kdump pages (zlib stays the fallback).
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -39,7 +41,7 @@ let package = Package(
         .systemLibrary(name: "CDw", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
 
         // Layer 1
-        .target(name: "KdsqlDump", dependencies: ["CElf", "CZlib", "CLzo", "CSnappy", "CZstd"]),
+        .target(name: "KdsqlDump", dependencies: ["CElf", "CZlib", "CDeflate", "CLzo", "CSnappy", "CZstd"]),
         // Layer 2
         .target(name: "KdsqlDebugInfo", dependencies: ["KdsqlDump", "CDw"]),
         // Layer 3

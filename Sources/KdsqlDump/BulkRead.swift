@@ -61,7 +61,7 @@ extension KdumpCompressedFile {
                                   into destination: UnsafeMutableRawPointer, failure: UnsafeMutablePointer<(any Error)?>) {
         let bs = UInt64(blockSize)
         do {
-            let decoder = PageDecompressor()
+            let decoder = PageDecompressor(zlibBackend: zlibBackend)
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * blockSize, alignment: 16)
             defer { scratch.deallocate() }
             var p = w * pages / workers

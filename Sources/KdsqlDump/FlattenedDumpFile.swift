@@ -172,8 +172,10 @@ final class FlattenedByteSource: ByteSource {
 
 extension KdumpCompressedFile {
     /// Opens a makedumpfile -F stream in place.
-    public convenience init(flattened file: MappedFile, cacheBytes: Int = 64 << 20) throws {
+    public convenience init(flattened file: MappedFile, cacheBytes: Int = 64 << 20,
+                            zlibBackend: ZlibBackend = .default) throws {
         let source = try FlattenedByteSource(file: file)
-        try self.init(source: source, path: file.path, cacheBytes: cacheBytes, flattenedRecords: source.recordCount)
+        try self.init(source: source, path: file.path, cacheBytes: cacheBytes, flattenedRecords: source.recordCount,
+                      zlibBackend: zlibBackend)
     }
 }

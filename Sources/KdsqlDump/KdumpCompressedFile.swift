@@ -53,7 +53,10 @@ public final class KdumpCompressedFile: DumpFile {
     let flattenedRecords: Int?
 
     private let cache: PageCache
-    private let decompressor = PageDecompressor()
+    /// Which library inflates zlib pages (libdeflate unless a test or
+    /// benchmark asks for zlib alone).
+    let zlibBackend: ZlibBackend
+    private let decompressor: PageDecompressor
     /// The page read last: repeated reads of one page (a walker reading the
     /// fields of one struct) skip the cache, which also keeps them from
     /// counting as re-use in the 2Q policy.
@@ -67,13 +70,16 @@ public final class KdumpCompressedFile: DumpFile {
     /// `struct page_desc`: off_t offset, u32 size, u32 flags, u64 page_flags.
     static let descriptorSize = 24
 
-    public convenience init(path: String, cacheBytes: Int = 64 << 20) throws {
-        try self.init(source: MappedFile(path: path), path: path, cacheBytes: cacheBytes)
+    public convenience init(path: String, cacheBytes: Int = 64 << 20, zlibBackend: ZlibBackend = .default) throws {
+        try self.init(source: MappedFile(path: path), path: path, cacheBytes: cacheBytes, zlibBackend: zlibBackend)
     }
 
     /// Opens the kdump held by `source`; `flattenedRecords` is set when it is
     /// the payload of a makedumpfile -F stream.
-    init(source: any ByteSource, path: String, cacheBytes: Int, flattenedRecords: Int? = nil) throws {
+    init(source: any ByteSource, path: String, cacheBytes: Int, flattenedRecords: Int? = nil,
+         zlibBackend: ZlibBackend = .default) throws {
+        self.zlibBackend = zlibBackend
+        decompressor = PageDecompressor(zlibBackend: zlibBackend)
         self.source = source
         self.path = path
         self.flattenedRecords = flattenedRecords

@@ -29,8 +29,13 @@ struct BTFCache {
     func load(count: Int) -> [UInt8]? {
         guard let path, let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
-        var bytes = [UInt8](repeating: 0, count: count + 8)
-        let n = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, count + 8, f) }
+        // Not zero-filled first: fread overwrites it, and a short read is refused below.
+        var n = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: count + 8) { buffer, initialized in
+            n = fread(buffer.baseAddress, 1, count + 8, f)
+            if n < count + 8 { buffer.baseAddress!.advanced(by: n).initialize(repeating: 0, count: count + 8 - n) }
+            initialized = count + 8
+        }
         // One byte more than expected means another blob: not ours.
         guard n == count + 8, fgetc(f) == EOF else { return nil }
         let stored = bytes[count...].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }

@@ -40,12 +40,23 @@ import FixtureSupport
     @Test func aPageReReadSoonAfterEvictionIsRememberedAsHot() {
         let cache = PageCache(capacityBytes: 64 * 4096)
         _ = cache.insert(5, fill: Self.fill(5))
-        // Push 5 out of the probation queue, but not out of the ghost list.
-        for pfn in UInt64(200)..<280 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        // Push 5 out of the probation queue (A1in: 16 of the 64 pages), but
+        // not out of the ghost list (the last 32 pages A1in dropped).
+        for pfn in UInt64(200)..<240 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
         #expect(cache.lookup(5) == nil)
         _ = cache.insert(5, fill: Self.fill(5))                         // ghost hit: now hot
         for pfn in UInt64(10_000)..<11_000 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
         #expect(Self.holds(cache, 5))
+    }
+
+    @Test func aScanOfPagesSeenOnceReusesTheProbationSlotsInsteadOfGrowing() {
+        let cache = PageCache(capacityBytes: 64 * 4096)
+        for pfn in UInt64(0)..<1000 {
+            _ = cache.insert(pfn, fill: Self.fill(pfn))
+            #expect(cache.stats.residentBytes <= 16 * 4096)     // A1in's quarter of the capacity
+        }
+        for pfn in UInt64(984)..<1000 { #expect(Self.holds(cache, pfn)) }
+        #expect(cache.stats.evictions == 1000 - 16)
     }
 
     @Test func aFailedFillCachesNothing() {

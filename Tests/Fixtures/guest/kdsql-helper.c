@@ -11,6 +11,13 @@
  *                            kdsql-thr-1 and kdsql-thr-2, all block in pause()
  *   kdsql-kmsg               print the records in /dev/kmsg and exit (busybox
  *                            dmesg hides the sequence numbers)
+ *   kdsql-threads UID N      (scale) as above with N threads of 64 KiB stacks
+ *   kdsql-fds DIR N          (scale) open N tmpfs files DIR/fd-PID-I, block in pause()
+ *   kdsql-vmas N             (scale) N separate one-page anonymous mappings (every
+ *                            other page of one reservation unmapped), pause()
+ *   kdsql-scan               (scale) one walk of /proc: a "P pid threads fds maps comm"
+ *                            line per process and "S name count" totals: the truth of
+ *                            a scale dump without thousands of serial-port sections
  *
  * The `views` scenario's workload (what busybox cannot set up):
  *   kdsql-swaphog MIB        touch MIB MiB of anonymous 4 KiB pages, create
@@ -41,21 +48,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -125,9 +132,14 @@ static int threads(int argc, char **argv)
     char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) return die("mmap");
     for (size_t off = 0; off + ml <= len; off += ml) memcpy(mem + off, marker, ml);
-    for (long i = 1; i <= 2; i++) {
+    long n = argc > 2 ? atol(argv[2]) : 2;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    /* many threads: small stacks keep the 1 GiB scale guest alive */
+    if (argc > 2) pthread_attr_setstacksize(&attr, 64 * 1024);
+    for (long i = 1; i <= n; i++) {
         pthread_t t;
-        if (pthread_create(&t, NULL, thread_main, (void *)i)) return die("pthread_create");
+        if (pthread_create(&t, &attr, thread_main, (void *)i)) return die("pthread_create");
     }
     for (;;) pause();
 }
@@ -141,6 +153,78 @@ static int kmsg(void)
     /* one record per read(); EPIPE means a record was overwritten: keep going */
     while ((n = read(fd, rec, sizeof rec - 1)) > 0 || (n < 0 && errno == EPIPE))
         if (n > 0) fwrite(rec, 1, (size_t)n, stdout);
+    return 0;
+}
+
+static int fds(int argc, char **argv)
+{
+    char path[512];
+    long n = argc > 2 ? atol(argv[2]) : 0;
+    if (argc < 3) { fprintf(stderr, "usage: kdsql-fds DIR N\n"); return 2; }
+    for (long i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/fd-%ld-%ld", argv[1], (long)getpid(), i);
+        if (open(path, O_RDWR | O_CREAT, 0644) < 0) return die(path);
+    }
+    for (;;) pause();
+}
+
+static int vmas(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 5000, pg = sysconf(_SC_PAGESIZE);
+    char *base = mmap(NULL, (size_t)(2 * n * pg), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return die("mmap");
+    /* touching a page and unmapping its neighbour leaves n VMAs that cannot merge */
+    for (long i = 0; i < n; i++) {
+        base[2 * i * pg] = 'K';
+        if (munmap(base + (2 * i + 1) * pg, (size_t)pg)) return die("munmap");
+    }
+    for (;;) pause();
+}
+
+static long count_entries(const char *path) /* numeric names in a /proc directory */
+{
+    long n = 0;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    if (!d) return 0;
+    while ((e = readdir(d))) if (e->d_name[0] >= '0' && e->d_name[0] <= '9') n++;
+    closedir(d);
+    return n;
+}
+
+static int scan(void)
+{
+    long self = getpid(), tasks = 0, procs = 0, nfds = 0, nmaps = 0, userprocs = 0;
+    char path[256], buf[4096], comm[64];
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    if (!proc) return die("/proc");
+    while ((e = readdir(proc))) {
+        long pid = atol(e->d_name), threads, fdn, maps = 0;
+        ssize_t n;
+        int fd;
+        if (pid <= 0 || pid == self) continue;
+        snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+        if ((fd = open(path, O_RDONLY)) < 0) continue;
+        n = read(fd, comm, sizeof comm - 1);
+        close(fd);
+        comm[n > 0 ? n - 1 : 0] = 0;
+        snprintf(path, sizeof path, "/proc/%ld/task", pid);
+        threads = count_entries(path);
+        snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+        fdn = count_entries(path);
+        snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+        if ((fd = open(path, O_RDONLY)) >= 0) {
+            while ((n = read(fd, buf, sizeof buf)) > 0)
+                for (ssize_t i = 0; i < n; i++) maps += buf[i] == '\n';
+            close(fd);
+        }
+        printf("P %ld %ld %ld %ld %s\n", pid, threads, fdn, maps, comm);
+        tasks += threads; procs++; nfds += fdn; nmaps += maps; userprocs += maps > 0;
+    }
+    closedir(proc);
+    printf("S tasks %ld\nS processes %ld\nS user_processes %ld\nS fds %ld\nS vmas %ld\n",
+           tasks, procs, userprocs, nfds, nmaps);
     return 0;
 }
 
@@ -440,6 +524,9 @@ int main(int argc, char **argv)
     if (!strcmp(me, "kdsql-tcpsrv")) return tcpsrv(argc, argv);
     if (!strcmp(me, "kdsql-threads")) return threads(argc, argv);
     if (!strcmp(me, "kdsql-kmsg")) return kmsg();
+    if (!strcmp(me, "kdsql-fds")) return fds(argc, argv);
+    if (!strcmp(me, "kdsql-vmas")) return vmas(argc, argv);
+    if (!strcmp(me, "kdsql-scan")) return scan();
     if (!strcmp(me, "kdsql-swaphog")) return swaphog(argc, argv);
     if (!strcmp(me, "kdsql-ipc")) return ipc(argc, argv);
     if (!strcmp(me, "kdsql-signals")) return signals();
