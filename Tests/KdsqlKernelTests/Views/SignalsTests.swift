@@ -21,12 +21,14 @@ import KdsqlMemory
             guard let t = byPid[Int64(r["pid"]!)!] else { continue }
             let s = try signals.state(task: t)
             let who = "pid \(r["pid"]!) \(r["comm"]!)"
-            #expect(s.blocked == Self.hex(r["SigBlk"]), "\(who) SigBlk")
-            #expect(s.ignored == Self.hex(r["SigIgn"]), "\(who) SigIgn")
-            #expect(s.caught == Self.hex(r["SigCgt"]), "\(who) SigCgt")
+            // A mask the capture did not get (a status line lost on the
+            // emulated serial port: one kthread's SigIgn in one 5.10 run) is not compared.
+            if let v = Self.hex(r["SigBlk"]) { #expect(s.blocked == v, "\(who) SigBlk") }
+            if let v = Self.hex(r["SigIgn"]) { #expect(s.ignored == v, "\(who) SigIgn") }
+            if let v = Self.hex(r["SigCgt"]) { #expect(s.caught == v, "\(who) SigCgt") }
             if let p = Self.hex(r["SigPnd"]) { #expect(s.pending == p, "\(who) SigPnd") }
-            #expect(s.sharedPending == Self.hex(r["ShdPnd"]), "\(who) ShdPnd")
-            compared += 1
+            if let v = Self.hex(r["ShdPnd"]) { #expect(s.sharedPending == v, "\(who) ShdPnd") }
+            compared += [r["SigBlk"], r["SigIgn"], r["SigCgt"], r["ShdPnd"]].allSatisfy { Self.hex($0) != nil } ? 1 : 0
         }
         #expect(compared > 140)
     }
