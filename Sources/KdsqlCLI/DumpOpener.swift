@@ -13,15 +13,18 @@ public struct OpenRequest: Equatable, Sendable {
     public var cacheMB: Int?
     /// Unreadable memory is an error instead of NULL plus a warning.
     public var strict: Bool
+    /// Most matches a memory search returns (`--search-limit`); nil: the default.
+    public var searchLimit: Int?
 
     public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
-                cacheMB: Int? = nil, strict: Bool = false) {
+                cacheMB: Int? = nil, strict: Bool = false, searchLimit: Int? = nil) {
         self.dumpPath = dumpPath
         self.systemMap = systemMap
         self.vmlinux = vmlinux
         self.types = types
         self.cacheMB = cacheMB
         self.strict = strict
+        self.searchLimit = searchLimit
     }
 }
 
@@ -47,7 +50,8 @@ public enum DumpOpener {
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
         }
         do {
-            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(strict: request.strict)))
+            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(
+                strict: request.strict, searchLimit: request.searchLimit ?? ConnectionContext.Options().searchLimit)))
         } catch {
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
         }

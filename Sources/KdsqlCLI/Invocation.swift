@@ -20,6 +20,7 @@ struct Invocation {
 
     func run() throws(CLIError) -> Int32 {
         if let mb = command.cacheMB, mb <= 0 { throw CLIError.badCacheSize(String(mb)) }
+        if let n = command.searchLimit, n <= 0 { throw CLIError.usage("--search-limit needs a positive number of matches, got \(n)") }
         let (vmlinux, dumpPath, sqlPosition) = try vmlinuxAndDumpPath()
         let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
         for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
@@ -51,7 +52,7 @@ struct Invocation {
 
         let database = try DumpOpener.open(OpenRequest(
             dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, types: command.types?.rawValue,
-            cacheMB: command.cacheMB, strict: command.strict))
+            cacheMB: command.cacheMB, strict: command.strict, searchLimit: command.searchLimit))
         for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 
         if let report = command.report {

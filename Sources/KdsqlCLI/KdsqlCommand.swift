@@ -52,6 +52,9 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: .customLong("cache-mb"), help: ArgumentHelp("Page cache size in MiB.", valueName: "N"))
     public var cacheMB: Int?
 
+    @Option(name: .customLong("search-limit"), help: ArgumentHelp("Most matches kd_search and kd_search_physical return (default 10000; their max_matches argument overrides it).", valueName: "N"))
+    public var searchLimit: Int?
+
     @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries (wins over the built-in and user ones).", valueName: "DIR"))
     public var queriesDir: String?
 
@@ -89,6 +92,9 @@ public struct QueriesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "queries",
         abstract: "List the saved queries with their descriptions.")
+
+    @Option(name: .customLong("search-limit"), help: ArgumentHelp("Most matches kd_search and kd_search_physical return (default 10000; their max_matches argument overrides it).", valueName: "N"))
+    public var searchLimit: Int?
 
     @Option(name: .customLong("queries-dir"), help: ArgumentHelp("More saved queries to include.", valueName: "DIR"))
     public var queriesDir: String?

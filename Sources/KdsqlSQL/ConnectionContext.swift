@@ -11,7 +11,13 @@ public final class ConnectionContext {
         public var strict = false
         /// Warnings kept between drains; the rest are only counted.
         public var maxWarnings = 1000
-        public init(strict: Bool = false) { self.strict = strict }
+        /// Matches kd_search and kd_search_physical return at most, unless
+        /// their max_matches argument says otherwise (`--search-limit`).
+        public var searchLimit = 10_000
+        public init(strict: Bool = false, searchLimit: Int = 10_000) {
+            self.strict = strict
+            self.searchLimit = searchLimit
+        }
     }
 
     public var options: Options

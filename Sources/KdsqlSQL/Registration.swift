@@ -6,7 +6,7 @@ enum Registration {
     static var tables: [TableRegistration] { GeneratedTables.all }
 
     static var functions: [ScalarFunction] {
-        [HexFunction.function] + KernelFunctions.all
+        [HexFunction.function] + KernelFunctions.all + AddressFunctions.all + InspectFunctions.all
     }
 }
 

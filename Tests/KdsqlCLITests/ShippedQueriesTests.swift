@@ -7,7 +7,7 @@ import Testing
 /// The saved queries shipped in Queries/, run on every fixture dump.
 @Suite("Shipped queries")
 struct ShippedQueriesTests {
-    static let expectedNames = ["bash_count", "blocked_in", "bt", "cgroups", "dev", "files", "foreach_bt", "ipcs", "irq", "kmem_i",
+    static let expectedNames = ["bash_count", "blocked_in", "bt", "cgroups", "dev", "files", "foreach_bt", "fuser", "ipcs", "irq", "kmem_i",
                                 "kmem_s", "log", "mod", "mount", "net", "ps", "runq", "sig", "swap", "sys", "taint", "tasks_by_state",
                                 "threads_per_process", "timer", "top_rss", "uninterruptible", "vm", "zombies"]
     /// The fixture sets every query runs on: the ones `make test` provides

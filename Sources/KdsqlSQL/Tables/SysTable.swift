@@ -53,7 +53,8 @@ struct SysTable: VirtualTable {
             panicComm: .text { row in try row.panicTask().map { try row.walker().comm($0) } },
             panicTask: .address { $0.panicTask() },
             panicCpu: .integer { $0.info.panicCPU },
-            kaslrOffset: .address { $0.kernel.kaslrOffset })
+            kaslrOffset: .address { $0.kernel.kaslrOffset },
+            sysrqEnabled: .integer { try SysRq.enabledMask(kernel: $0.kernel) })
     }
     static var estimatedRows: Double { 1 }
 
