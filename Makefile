@@ -3,7 +3,8 @@
 #   make test   packages, real crash-dump fixtures (generated once if missing), swift test
 # Also:
 #   make test-kernels   the whole kernel matrix (5.10, 6.1, 6.12, 7.3): generates the sets
-#                       that are missing (with drgn's stacks), then the per-generation tests
+#                       that are missing (with drgn's stacks; views sets too), then the
+#                       per-generation tests and the view tables' tests on every views set
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -euo pipefail -c
@@ -18,6 +19,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # set:primary dump:kernel release, for every set `make test` needs (the shared ones)
 FIXTURE_SETS := linux-6.1-cloud-amd64:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-amd64 \
                 linux-6.1-cloud-amd64-oops:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-amd64 \
+                linux-6.1-cloud-amd64-views:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-amd64 \
                 linux-6.12-cloud-amd64:vmcore-mdf-d23-zlib.kdump:6.12.117+deb12-cloud-amd64 \
                 linux-6.12-cloud-amd64-oops:vmcore-mdf-d23-zlib.kdump:6.12.117+deb12-cloud-amd64
 # the matrix of `make test-kernels` (allGenerations in Tests/FixtureSupport/Fixtures.swift)
@@ -26,6 +28,12 @@ MATRIX_SETS := linux-5.10-cloud-amd64:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-
                $(FIXTURE_SETS) \
                linux-7.3-cloud-amd64:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64
 MATRIX_GENERATIONS := 5.10,6.1,6.12,7.3
+# the generated views sets of the matrix (`make-dump --kernel KVER views`; 6.1's is in
+# FIXTURE_SETS) and the suites that read them (Tests/KdsqlKernelTests/Views,
+# Tests/KdsqlSQLTests/ViewTablesTests.swift, TableHarnessTests)
+VIEWS_SETS := linux-5.10-cloud-amd64-views:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-amd64 \
+              linux-7.3-cloud-amd64-views:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64
+VIEW_SUITES := CgroupsTests|DevicesTests|FileLocksTests|InterruptsTests|MemInfoTests|NamespacesTests|NeighboursTests|RoutesTests|SchedTimesTests|SignalsTests|SlabCachesTests|SlabObjectsTests|SwapDevicesTests|SysVIPCTests|WhatisTests|ZonesTests|ViewTablesTests|ViewSavedQueriesTests|TableHarnessTests
 SHARED_FIXTURES := $(CURDIR)/../shared/fixtures
 CACHE_FIXTURES := $(HOME)/.cache/kdsql/fixtures
 
@@ -73,7 +81,7 @@ ensure-sets:
 	        if [ -n "$$root" ] && [ -f "$$root/$$set/$$dump" ]; then found=$$root; break; fi
 	    done
 	    if [ -n "$$found" ]; then echo "fixtures: $$set in $$found"; continue; fi
-	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; esac
+	    scenario=sysrq; case $$set in *-oops) scenario=oops ;; *-views) scenario=views ;; esac
 	    Tests/Fixtures/make-dump --kernel "$$release" $(ORACLE) $$scenario
 	done
 
@@ -83,6 +91,7 @@ ensure-sets:
 # drgn's stacks of sets made without them (the shared ones) go to ~/.cache/kdsql/oracle.
 test-kernels: deps
 	@$(MAKE) --no-print-directory ensure-sets SETS="$(MATRIX_SETS)" ORACLE=--oracle
+	@$(MAKE) --no-print-directory ensure-sets SETS="$(VIEWS_SETS)" ORACLE=
 	@for entry in $(MATRIX_SETS); do
 	    IFS=: read -r set dump release <<<"$$entry"
 	    for root in "$${KDSQL_FIXTURES:-}" "$(SHARED_FIXTURES)" "$(CACHE_FIXTURES)"; do
@@ -95,6 +104,7 @@ test-kernels: deps
 	done
 	swift build --build-tests
 	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) KDSQL_ORACLE=1 swift test --skip-build --filter Generation
+	KDSQL_GENERATIONS=$(MATRIX_GENERATIONS) swift test --skip-build --filter '$(VIEW_SUITES)'
 
 # libFuzzer targets (Fuzz/README.md): FUZZ_SECONDS each (CI: 60).
 FUZZ_SECONDS ?= 60

@@ -36,7 +36,9 @@ public struct Cgroup: Sendable, Equatable {
 /// = PID_MAX_LIMIT + 1 means max). Controller ids are enumerators of
 /// `enum cgroup_subsys_id`, which depend on the kernel's configuration.
 /// Only the v2 hierarchy is read: v1 hierarchies (`cgroup_roots` entries
-/// other than the default root) have per-hierarchy trees and are not listed.
+/// other than the default root) have per-hierarchy trees and are not listed;
+/// `v1Hierarchies()` names them so the tables can warn. Every fixture mounts
+/// cgroup2 only, so no dump here could check a v1 reader.
 public final class Cgroups {
     public let kernel: Kernel
     let selfCss: FieldRef, cssChildren: FieldRef, cssSibling: FieldRef
@@ -173,6 +175,29 @@ public final class Cgroups {
     }
 
     public func all() throws -> [Cgroup] { try addresses().map { try cgroup(at: $0) } }
+
+    /// Mounted cgroup v1 hierarchies, which this walker does not read: the
+    /// entries of `cgroup_roots` (kernel/cgroup/cgroup.c, linked through
+    /// `cgroup_root.root_list`) other than `cgrp_dfl_root`, as
+    /// "hierarchy N" plus the `name=` mount option when one was given.
+    /// Tables warn when there are any, since their paths are then the v2
+    /// ones only (/proc/PID/cgroup would list a line per hierarchy).
+    public func v1Hierarchies() throws -> [String] {
+        let rootList = try kernel.field("struct cgroup_root", "root_list")
+        let name = try kernel.field("struct cgroup_root", "name")
+        let hierarchyId = try kernel.field("struct cgroup_root", "hierarchy_id")
+        let dfl = try kernel.address(of: "cgrp_dfl_root")
+        var out: [String] = []
+        try kernel.forEachListNode(head: try kernel.address(of: "cgroup_roots"), what: "cgroup_roots", limit: 64) { node in
+            let root = node - rootList.offset
+            if root != dfl {
+                let n = (try? kernel.readCString(root + name.offset, maxLength: 64)) ?? ""
+                out.append("hierarchy \(try kernel.readSigned(root, hierarchyId))" + (n.isEmpty ? "" : " (\(n))"))
+            }
+            return true
+        }
+        return out
+    }
 
     /// The task's v2 cgroup (`task->cgroups->dfl_cgrp`), nil for a task without a css_set.
     public func cgroup(ofTask t: UInt64) throws -> UInt64? {

@@ -27,8 +27,12 @@ public final class MemInfo {
 
     func symbolI64(_ name: String) throws -> Int64 { try kernel.readI64(try kernel.address(of: name)) }
     func symbolI32(_ name: String) throws -> Int64 { Int64(try kernel.readI32(try kernel.address(of: name))) }
-    func node(_ item: String) throws -> Int64 { try stat.global(node: item) ?? 0 }
-    func zone(_ item: String) throws -> Int64 { try stat.global(zone: item) ?? 0 }
+    /// A global counter wherever this kernel keeps it: some moved from the
+    /// zone counters to the node ones (NR_PAGETABLE in 5.11, NR_KERNEL_STACK_KB
+    /// in 5.9: enum zone_stat_item / node_stat_item, include/linux/mmzone.h),
+    /// and no item is in both enums.
+    func node(_ item: String) throws -> Int64 { try stat.global(node: item) ?? stat.global(zone: item) ?? 0 }
+    func zone(_ item: String) throws -> Int64 { try stat.global(zone: item) ?? stat.global(node: item) ?? 0 }
 
     /// nr_blockdev_pages() (block/bdev.c): page-cache pages of the block
     /// device inodes on `blockdev_superblock->s_inodes`.
@@ -126,6 +130,10 @@ public final class MemInfo {
         add("Mlocked", pages: try zone("NR_MLOCK"))
         add("SwapTotal", pages: swapTotal)
         add("SwapFree", pages: swapFree)
+        if let (compressed, stored) = try? zswap() {
+            if let compressed { add("Zswap", pages: compressed) }
+            add("Zswapped", pages: stored)
+        }
         add("Dirty", pages: try node("NR_FILE_DIRTY"))
         add("Writeback", pages: try node("NR_WRITEBACK"))
         add("AnonPages", pages: try node("NR_ANON_MAPPED"))
@@ -148,11 +156,16 @@ public final class MemInfo {
         let fiveLevel = (try? kernel.readU32(try kernel.address(of: "__pgtable_l5_enabled"))) ?? 0
         add("VmallocTotal", kb: fiveLevel != 0 ? (12800 << 30) - 1 : (32 << 30) - 1)
         // `nr_vmalloc_pages` (mm/vmalloc.c; vmalloc_nr_pages() is the function reading it).
-        if let used = try? symbolI64("nr_vmalloc_pages") { add("VmallocUsed", pages: used) }
+        // The NR_VMALLOC node counter in 7.x, the `nr_vmalloc_pages` atomic before.
+        if let used = try stat.global(node: "NR_VMALLOC") ?? (try? symbolI64("nr_vmalloc_pages")) {
+            add("VmallocUsed", pages: used)
+        }
         add("VmallocChunk", kb: 0)
         if let populated = try? symbolI32("pcpu_nr_populated"), let units = try? symbolI32("pcpu_nr_units") {
             add("Percpu", pages: populated * units)
         }
+        // CONFIG_MEMORY_FAILURE: num_poisoned_pages (atomic_long_t, mm/memory-failure.c).
+        if let poisoned = try? symbolI64("num_poisoned_pages") { add("HardwareCorrupted", pages: poisoned) }
         // The THP counters count base pages since 5.13 ("mm: memcontrol: convert
         // NR_ANON_THPS account to pages"), huge pages (HPAGE_PMD_NR = 512 on
         // x86_64) before; NR_SWAPCACHE arrived in the same release, so its
@@ -163,6 +176,19 @@ public final class MemInfo {
         if let v = try stat.global(node: "NR_SHMEM_PMDMAPPED") { add("ShmemPmdMapped", pages: v * thpScale) }
         if let v = try stat.global(node: "NR_FILE_THPS") { add("FileHugePages", pages: v * thpScale) }
         if let v = try stat.global(node: "NR_FILE_PMDMAPPED") { add("FilePmdMapped", pages: v * thpScale) }
+        // The optional lines after the THP ones, each under its kernel's config
+        // or version (fs/proc/meminfo.c): CONFIG_CMA, CONFIG_UNACCEPTED_MEMORY
+        // (6.5), NR_BALLOON_PAGES (6.13), the GPU counters (7.x).
+        // totalcma_pages exists without CONFIG_CMA too (6.1's mm/page_alloc.c);
+        // cma_area_count (mm/cma.c) only with it.
+        if (try? kernel.address(of: "cma_area_count")) != nil, let cma = try? symbolI64("totalcma_pages") {
+            add("CmaTotal", pages: cma)
+            add("CmaFree", pages: try stat.global(zone: "NR_FREE_CMA_PAGES") ?? 0)
+        }
+        if let v = try stat.global(zone: "NR_UNACCEPTED") { add("Unaccepted", pages: v) }
+        if let v = try stat.global(node: "NR_BALLOON_PAGES") { add("Balloon", pages: v) }
+        if let v = try stat.global(node: "NR_GPU_ACTIVE") { add("GPUActive", pages: v) }
+        if let v = try stat.global(node: "NR_GPU_RECLAIM") { add("GPUReclaim", pages: v) }
         if let h = hugetlbTotal {
             add("HugePages_Total", kb: h.total)
             add("HugePages_Free", kb: h.free)
@@ -179,6 +205,30 @@ public final class MemInfo {
             if gb != 0 { add("DirectMap1G", kb: gb << 20) }
         }
         return out
+    }
+
+    /// CONFIG_ZSWAP's two lines: the compressed pool's pages
+    /// (zswap_total_pages(): each pool on `zswap_pools` asks its zsmalloc
+    /// pool, `zs_pool.pages_allocated`) and the pages stored in it
+    /// (`zswap_stored_pages`). Read where `struct zswap_pool` holds its
+    /// `zs_pool` directly (the zpool layer is gone, mm/zswap.c in 7.x);
+    /// earlier zswap layouts are not read (nil: no lines). The pool size is
+    /// nil when a pool exists but its size cannot be read.
+    func zswap() throws -> (Int64?, Int64)? {
+        guard kernel.hasField("struct zswap_pool", "zs_pool") else { return nil }
+        let stored = try symbolI64("zswap_stored_pages")
+        let listF = try kernel.field("struct zswap_pool", "list"), zsPool = try kernel.field("struct zswap_pool", "zs_pool")
+        var total: Int64? = 0
+        try kernel.forEachListNode(head: try kernel.address(of: "zswap_pools"), what: "zswap_pools", limit: 64) { node in
+            let pool = node - listF.offset
+            if let allocated = try? kernel.field("struct zs_pool", "pages_allocated"), let t = total {
+                total = t + (try kernel.readI64(try kernel.readPointer(pool, zsPool) + allocated.offset))
+            } else {
+                total = nil
+            }
+            return true
+        }
+        return (total, stored)
     }
 
     struct HugeTLB { var total, free, reserved, surplus, pageKB, totalPages: Int64 }

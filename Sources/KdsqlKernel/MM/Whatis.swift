@@ -52,7 +52,8 @@ public final class Whatis {
         modules = try? Modules(kernel: kernel)
         // Tail pages name their head in `compound_head` (bit 0 set); kernels
         // whose struct page lost the field (7.x memdescs) are read head-only.
-        compoundHead = try? kernel.field("struct page", "compound_head")
+        // Renamed `compound_info` in 7.x (VMCOREINFO says OFFSET(page.compound_info)).
+        compoundHead = try? kernel.field("struct page", oneOf: ["compound_head", "compound_info"])
         taskStack = try kernel.field("struct task_struct", "stack")
     }
 
@@ -82,10 +83,8 @@ public final class Whatis {
             let pfn = (a - map.pageOffset) >> 12
             var page = map.page(pfn: pfn)
             id.kind = "page"; id.page = page
-            // Tail pages of a compound page point at their head with bit 0 set.
             if let compoundHead {
-                let head = try kernel.readU64(page + compoundHead.offset)
-                if head & 1 != 0 { page = head - 1 }
+                page = PageMap.compoundHead(page: page, info: try kernel.readU64(page + compoundHead.offset))
             }
             if try map.isSlab(page: page) == true {
                 let cache = try kernel.readPointer(page, objects.slabCache)

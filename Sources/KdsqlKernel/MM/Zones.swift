@@ -6,8 +6,12 @@ public struct MemoryZone: Sendable, Equatable {
     public var node: Int
     public var name: String
     public var address: UInt64
-    /// zone_page_state(zone, NR_FREE_PAGES).
+    /// zone_page_state(zone, NR_FREE_PAGES), what /proc/zoneinfo prints.
     public var freePages: Int64
+    /// The CPUs' NR_FREE_PAGES deltas not yet folded into `freePages`
+    /// (`vm_stat_diff`; zone_page_state_snapshot() adds them): freePages
+    /// plus this is the exact count the buddy lists hold.
+    public var freePagesPerCPU: Int64
     /// Watermarks as the allocator uses them: `_watermark[]` plus
     /// `watermark_boost` (min_wmark_pages() and friends, include/linux/mmzone.h).
     public var min: UInt64
@@ -45,6 +49,10 @@ public final class Zones {
     let freeArea: FieldRef, nrFree: FieldRef
     let zoneSize: UInt64, freeAreaSize: UInt64, maxOrder: Int, maxZones: Int
     let wmarkMin: Int, wmarkLow: Int, wmarkHigh: Int, wordSize: UInt64
+    /// Per-CPU zone counter deltas: `zone->per_cpu_zonestats->vm_stat_diff[]`
+    /// since 5.14 (struct per_cpu_zonestat), `zone->pageset->vm_stat_diff[]`
+    /// (struct per_cpu_pageset) before; s8 each.
+    let perCPUStats: FieldRef?, statDiff: FieldRef?
 
     public init(kernel: Kernel) throws {
         self.kernel = kernel
@@ -71,6 +79,25 @@ public final class Zones {
         wmarkLow = Int(kernel.enumValue("zone_watermarks", "WMARK_LOW", fallback: 1))
         wmarkHigh = Int(kernel.enumValue("zone_watermarks", "WMARK_HIGH", fallback: 2))
         wordSize = 8
+        if let f = try? kernel.field(z, "per_cpu_zonestats") {
+            (perCPUStats, statDiff) = (f, try? kernel.field("struct per_cpu_zonestat", "vm_stat_diff"))
+        } else {
+            (perCPUStats, statDiff) = (try? kernel.field(z, "pageset"), try? kernel.field("struct per_cpu_pageset", "vm_stat_diff"))
+        }
+    }
+
+    /// Sum over the possible CPUs of a zone item's per-CPU delta; 0 when the
+    /// layout is not known.
+    func perCPUDelta(zone z: UInt64, _ item: String) throws -> Int64 {
+        guard let perCPUStats, let statDiff, let i = stat.zoneItem(item) else { return 0 }
+        let percpu = try kernel.readU64(z + perCPUStats.offset)
+        let offsets = try kernel.address(of: "__per_cpu_offset")
+        var total: Int64 = 0
+        for cpu in try kernel.possibleCPUs() {
+            let base = percpu &+ (try kernel.readU64(offsets + UInt64(cpu) * 8))
+            total += Int64(Int8(bitPattern: try kernel.readU8(base + statDiff.offset + UInt64(i))))
+        }
+        return total
     }
 
     /// Every node's `struct pglist_data`, by node id.
@@ -108,6 +135,7 @@ public final class Zones {
         return MemoryZone(
             node: node, name: name, address: z,
             freePages: try stat.zone(z, "NR_FREE_PAGES") ?? 0,
+            freePagesPerCPU: try perCPUDelta(zone: z, "NR_FREE_PAGES"),
             min: try mark(wmarkMin), low: try mark(wmarkLow), high: try mark(wmarkHigh), boost: boostValue,
             managed: try kernel.readUnsigned(z, managed), present: try kernel.readUnsigned(z, present),
             spanned: try kernel.readUnsigned(z, spanned), startPfn: try kernel.readUnsigned(z, startPfn))

@@ -99,8 +99,11 @@ public final class SlabCaches {
         inuse = try kernel.field(slabType, "inuse")
         objects = try kernel.field(slabType, "objects")
         cpuSlabPartial = try? kernel.field("struct kmem_cache_cpu", "partial")
-        // Per-CPU partial slabs record the count of the list they head (`slabs`, `pobjects` before 5.16).
-        slabSlabs = try? kernel.field(slabType, "slabs")
+        // The head of a per-CPU partial list records how many slabs the list
+        // holds: `struct slab.slabs` since 5.17, `struct page.pages` before
+        // (include/linux/mm_types.h at v5.10: `struct page *next; int pages;
+        // int pobjects;` in the SLUB part of the union).
+        slabSlabs = try? kernel.field(slabType, oneOf: ["slabs", "pages"])
     }
 
     /// Addresses of every cache, in list order (newest first, as /proc/slabinfo).

@@ -52,7 +52,7 @@ public final class SlabObjects {
     /// Slab pages of the given caches, by cache, found in one pass over the memory map.
     public func slabs(of wanted: Set<UInt64>) throws -> [UInt64: [UInt64]] {
         guard map.knowsSlabPages else {
-            throw MemoryError.missing("this kernel marks slab pages in a way kdsql does not read (neither PG_slab nor PGTY_slab)")
+            throw MemoryError.missing("this kernel marks slab pages in a way kdsql does not read (neither the PG_slab flag, the 6.10 PG_slab page type nor PGTY_slab)")
         }
         var out: [UInt64: [UInt64]] = [:]
         var pfn: UInt64 = 0

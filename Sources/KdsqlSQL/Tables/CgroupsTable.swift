@@ -31,6 +31,9 @@ struct CgroupsTable: VirtualTable {
     func open(_ filter: Filter, in context: ConnectionContext) throws -> Rows<Row> {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.cgroups()
+        if let v1 = try? walker.v1Hierarchies(), !v1.isEmpty {
+            context.warn("\(Self.name): cgroup v1 \(v1.joined(separator: ", ")) mounted and not read; paths are those of the v2 hierarchy")
+        }
         let tasks = try session.tasks()
         var taskCount: [UInt64: Int64] = [:], procCount: [UInt64: Int64] = [:]
         var it = try tasks.makeIterator()

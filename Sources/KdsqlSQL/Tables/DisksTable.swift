@@ -30,8 +30,9 @@ struct DisksTable: VirtualTable {
         do {
             return Rows(try session.disks().all())
         } catch let MemoryError.missing(why) {
-            // A kernel older than the layout this walker reads (before 5.11):
-            // no rows and a warning saying why, so queries over all tables go on.
+            // Type information with neither layout (block_device from 5.11,
+            // hd_struct before): no rows and a warning saying why, so queries
+            // over all tables go on.
             context.warn("disks: \(why)")
             return .empty
         }

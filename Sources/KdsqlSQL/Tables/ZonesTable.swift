@@ -10,6 +10,7 @@ struct ZonesTable: VirtualTable {
             node: .integer { $0.node },
             zone: .text { $0.name },
             freePages: .integer { $0.freePages },
+            freePagesPercpu: .integer { $0.freePagesPerCPU },
             min: .integer { $0.min },
             low: .integer { $0.low },
             high: .integer { $0.high },

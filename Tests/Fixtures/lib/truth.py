@@ -2,12 +2,13 @@
 """Turn the guest's ground-truth record into the fixture's truth/ files.
 
 usage: truth.py --truth truth.log --serial serial.log --registers FILE
-                --vmcoreinfo FILE --scenario sysrq|oops --out DIR
+                --vmcoreinfo FILE --scenario sysrq|oops|views --out DIR
 
 truth.log (ttyS1) holds "@@KDSQL-BEGIN label" ... "@@KDSQL-END label" sections
 written by guest/init plus one "@@KDSQL-CRASHER pid= ppid= uptime=" line;
 serial.log (ttyS0) holds the panic.  File names and CSV columns are the same
 as in shared/fixtures (their README documents each), so tests read either.
+`views` writes the sysrq files plus those of views.py (slabinfo.csv, ...).
 """
 import argparse
 import csv
@@ -16,6 +17,8 @@ import json
 import os
 import re
 import shutil
+
+import views
 
 PF_KTHREAD = 0x00200000
 TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
@@ -235,7 +238,7 @@ def main():
     ap = argparse.ArgumentParser()
     for a in ("truth", "serial", "registers", "vmcoreinfo", "out"):
         ap.add_argument("--" + a, required=True)
-    ap.add_argument("--scenario", choices=["sysrq", "oops"], default="sysrq")
+    ap.add_argument("--scenario", choices=["sysrq", "oops", "views"], default="sysrq")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     out = lambda n: os.path.join(a.out, n)
@@ -297,7 +300,7 @@ def main():
                "bash_processes_in_snapshot": comms.get("bash", 0)}
     crash = ["crasher_pid=%s" % crasher.get("pid", ""), "crasher_ppid=%s" % crasher.get("ppid", "")]
 
-    if a.scenario == "sysrq":
+    if a.scenario in ("sysrq", "views"):
         panic = sysrq_panic(lines)
         up.append("panic %s" % panic.get("panic_uptime", ""))
         i0 = next((i for i, l in enumerate(serial) if "sysrq: Trigger a crash" in l), len(serial))
@@ -338,6 +341,8 @@ def main():
     write_lines(out("crash.txt"), crash)
     summary.update(sections=len(secs), maps_rows=len(maps), fd_rows=len(fds), modules=[m[0] for m in mods],
                    netdevs=[r[0] for r in nd])
+    if a.scenario == "views":
+        summary.update(scenario="views", views=views.truth(secs, out, tasks, write_csv, write_lines))
     with open(out("summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print("truth: %d tasks (%d kernel threads), %d bash in the snapshot, %d maps rows, %d fds" % (

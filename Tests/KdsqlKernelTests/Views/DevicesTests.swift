@@ -6,22 +6,22 @@ import KdsqlMemory
 /// Device majors against /proc/devices and disks against /proc/partitions
 /// and /proc/diskstats (truth/devices.csv, partitions.csv, diskstats.csv).
 @Suite struct DevicesTests {
-    static func kernel(_ dump: String = Fixtures.views + "/" + Fixtures.viewsDump) throws -> Kernel {
+    static func kernel(_ dump: String) throws -> Kernel {
         try Kernel.open(path: try Fixtures.path(dump))
     }
 
-    @Test func majorsAreThoseOfProcDevices() throws {
-        let majors = try DeviceMajors(kernel: try Self.kernel())
-        let truth = try Fixtures.truthCSV(Fixtures.views, "devices.csv")
+    @Test(arguments: Fixtures.viewsSets) func majorsAreThoseOfProcDevices(set: String) throws {
+        let majors = try DeviceMajors(kernel: try Self.kernel(try Fixtures.viewsEntry(set)))
+        let truth = try Fixtures.truthCSV(set, "devices.csv")
         let chars = Set(try majors.characterDevices().map { "\($0.major) \($0.name)" })
         let blocks = Set(try majors.blockDevices().map { "\($0.major) \($0.name)" })
         #expect(chars == Set(truth.filter { $0["type"] == "char" }.map { "\($0["major"]!) \($0["name"]!)" }))
         #expect(blocks == Set(truth.filter { $0["type"] == "block" }.map { "\($0["major"]!) \($0["name"]!)" }))
     }
 
-    @Test func disksAndPartitionsAreThoseOfProcPartitions() throws {
-        let disks = try Disks(kernel: try Self.kernel()).all()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "partitions.csv")
+    @Test(arguments: Fixtures.viewsSets) func disksAndPartitionsAreThoseOfProcPartitions(set: String) throws {
+        let disks = try Disks(kernel: try Self.kernel(try Fixtures.viewsEntry(set))).all()
+        let truth = try Fixtures.truthCSV(set, "partitions.csv")
         #expect(disks.map(\.name) == truth.map { $0["name"]! })
         for (d, r) in zip(disks, truth) {
             #expect(d.major == Int64(r["major"]!)! && d.minor == Int64(r["minor"]!)!, "\(d.name) dev")
@@ -33,9 +33,9 @@ import KdsqlMemory
 
     /// The data disk was idle after the capture: its counters are exact; the
     /// swap disk's only grew (the hog's pages kept being written).
-    @Test func ioCountersMatchProcDiskstats() throws {
-        let disks = Dictionary(try Disks(kernel: try Self.kernel()).all().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for r in try Fixtures.truthCSV(Fixtures.views, "diskstats.csv") {
+    @Test(arguments: Fixtures.viewsSets) func ioCountersMatchProcDiskstats(set: String) throws {
+        let disks = Dictionary(try Disks(kernel: try Self.kernel(try Fixtures.viewsEntry(set))).all().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in try Fixtures.truthCSV(set, "diskstats.csv") {
             let d = try #require(disks[r["name"]!])
             let reads = Int64(r["reads"]!)!, writes = Int64(r["writes"]!)!
             if d.name.hasPrefix("vdb") {

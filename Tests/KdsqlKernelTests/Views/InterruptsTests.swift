@@ -5,10 +5,10 @@ import KdsqlMemory
 
 /// Interrupt descriptors against /proc/interrupts (truth/interrupts.csv).
 @Suite struct InterruptsTests {
-    @Test func everyNumberedLineOfProcInterruptsIsThere() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func everyNumberedLineOfProcInterruptsIsThere(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let irqs = try Interrupts(kernel: kernel).all()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "interrupts.csv").filter { Int64($0["irq"]!) != nil }
+        let truth = try Fixtures.truthCSV(set, "interrupts.csv").filter { Int64($0["irq"]!) != nil }
         // The guest wrote its record to ttyS1 (irq 3) only after reading
         // /proc/interrupts: then the line had no count and was not listed; in
         // the dump the port is closed again (no action) but its count is not 0,
@@ -28,8 +28,8 @@ import KdsqlMemory
         }
     }
 
-    @Test func handlersResolveToKernelSymbols() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func handlersResolveToKernelSymbols(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let irqs = try Interrupts(kernel: kernel).all()
         // i8042 and the serial port: drivers built into the kernel.
         #expect(irqs.first { $0.irq == 4 }?.handlerSymbol == "serial8250_interrupt")

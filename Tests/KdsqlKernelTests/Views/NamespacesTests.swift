@@ -6,14 +6,14 @@ import KdsqlMemory
 /// Namespaces against /proc/PID/ns (truth/namespaces.csv) and the UTS name
 /// set inside kdsql-utsns (truth/utsns-hostname.txt).
 @Suite struct NamespacesTests {
-    @Test func everyTaskHasTheNamespaceInodesOfProcPidNs() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func everyTaskHasTheNamespaceInodesOfProcPidNs(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let ns = try Namespaces(kernel: kernel)
         var byPid: [Int64: UInt64] = [:]
         for t in try tasks.all() { byPid[try tasks.pid(t)] = t }
         var truth: [Int64: [String: UInt64]] = [:]
-        for r in try Fixtures.truthCSV(Fixtures.views, "namespaces.csv") {
+        for r in try Fixtures.truthCSV(set, "namespaces.csv") {
             truth[Int64(r["pid"]!)!, default: [:]][r["type"]!] = UInt64(r["inode"]!)!
         }
         var compared = 0
@@ -26,15 +26,17 @@ import KdsqlMemory
         #expect(compared > 140)
     }
 
-    @Test func theExtraUTSNamespaceHasItsOwnHostname() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func theExtraUTSNamespaceHasItsOwnHostname(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let ns = try Namespaces(kernel: kernel)
         let all = try tasks.all()
         let names = try ns.distinct("uts", tasks: all).map { try ns.uts(at: $0) }
         #expect(names.count == 2)
-        #expect(names[0].nodename == (try Fixtures.viewsLines("hostname.txt")[0]))
-        #expect(names.contains { $0.nodename == (try? Fixtures.viewsLines("utsns-hostname.txt")[0]) && $0.inode == 4026532255 })
+        #expect(names[0].nodename == (try Fixtures.viewsLines(set, "hostname.txt")[0]))
+        let holder = try ViewsWorkload(set).utsnsPid
+        let inode = try #require(try Fixtures.truthCSV(set, "namespaces.csv").first { $0["pid"] == "\(holder)" && $0["type"] == "uts" })["inode"]
+        #expect(names.contains { $0.nodename == (try? Fixtures.viewsLines(set, "utsns-hostname.txt")[0]) && "\($0.inode)" == inode })
     }
 
     @Test(arguments: Fixtures.kernelDumps)

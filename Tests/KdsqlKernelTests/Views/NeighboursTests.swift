@@ -9,14 +9,14 @@ import KdsqlMemory
     /// The PERMANENT entries the workload added are there, in the right
     /// namespace, with their link-layer addresses; dynamic ones may have
     /// changed state (README) and are compared by presence only.
-    @Test func permanentEntriesOfEveryNamespaceAreExact() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func permanentEntriesOfEveryNamespaceAreExact(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
-        let holder = try #require(try tasks.lookup(pid: 222).first)
+        let holder = try #require(try tasks.lookup(pid: try ViewsWorkload(set).netnsPid).first)
         let nsNet = try #require(try Namespaces(kernel: kernel).of(task: holder).first { $0.type == "net" }).address
         let spaces = ["root": try kernel.address(of: "init_net"), "kdsql-netns": nsNet]
         let entries = try Neighbours(kernel: kernel).all()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "neighbours.csv")
+        let truth = try Fixtures.truthCSV(set, "neighbours.csv")
         for r in truth {
             let found = entries.first { $0.destination == r["address"] && $0.netns == spaces[r["netns"]!] && $0.ifname == r["device"] }
             let n = try #require(found, "\(r["netns"]!) \(r["address"]!) missing")

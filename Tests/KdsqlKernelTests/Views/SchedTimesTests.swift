@@ -8,12 +8,12 @@ import KdsqlMemory
 @Suite struct SchedTimesTests {
     /// The workload's processes slept from before the capture until the
     /// crash, so their times did not move: every field is exact.
-    @Test func sleepingWorkloadTasksHaveTheirSchedstatExactly() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func sleepingWorkloadTasksHaveTheirSchedstatExactly(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let reader = try SchedTimesReader(kernel: kernel)
         var compared = 0
-        for r in try Fixtures.truthCSV(Fixtures.views, "schedstat.csv") where r["comm"]!.hasPrefix("kdsql-") {
+        for r in try Fixtures.truthCSV(set, "schedstat.csv") where r["comm"]!.hasPrefix("kdsql-") {
             guard let t = try tasks.lookup(pid: Int64(r["pid"]!)!).first else { continue }
             let s = try reader.times(task: t)
             let who = "pid \(r["pid"]!) \(r["comm"]!)"
@@ -28,11 +28,11 @@ import KdsqlMemory
 
     /// Every task's times only grew since the capture, and a task that ran
     /// arrived on a CPU no later than the crash.
-    @Test func everyTasksTimesGrewSinceTheCapture() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func everyTasksTimesGrewSinceTheCapture(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let reader = try SchedTimesReader(kernel: kernel)
-        for r in try Fixtures.truthCSV(Fixtures.views, "schedstat.csv") {
+        for r in try Fixtures.truthCSV(set, "schedstat.csv") {
             guard let t = try tasks.lookup(pid: Int64(r["pid"]!)!).first, try tasks.comm(t) == r["comm"] else { continue }
             let s = try reader.times(task: t)
             #expect(s.sumExecRuntime >= UInt64(r["sum_exec_runtime_ns"]!)!, "pid \(r["pid"]!)")

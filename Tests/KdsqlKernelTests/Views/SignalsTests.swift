@@ -10,23 +10,25 @@ import KdsqlMemory
 
     /// Every task of the truth has SigBlk, SigIgn, SigCgt, SigPnd and ShdPnd
     /// bit for bit (PID 1 was running the capture and is not compared).
-    @Test func masksOfEveryTaskMatchProcStatus() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func masksOfEveryTaskMatchProcStatus(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let signals = try Signals(kernel: kernel)
         var byPid: [Int64: UInt64] = [:]
         for t in try tasks.all() { byPid[try tasks.pid(t)] = t }
         var compared = 0
-        for r in try Fixtures.truthCSV(Fixtures.views, "signals.csv") where r["pid"] != "1" {
+        for r in try Fixtures.truthCSV(set, "signals.csv") where r["pid"] != "1" {
             guard let t = byPid[Int64(r["pid"]!)!] else { continue }
             let s = try signals.state(task: t)
             let who = "pid \(r["pid"]!) \(r["comm"]!)"
-            #expect(s.blocked == Self.hex(r["SigBlk"]), "\(who) SigBlk")
-            #expect(s.ignored == Self.hex(r["SigIgn"]), "\(who) SigIgn")
-            #expect(s.caught == Self.hex(r["SigCgt"]), "\(who) SigCgt")
+            // A mask the capture did not get (a status line lost on the
+            // emulated serial port: one kthread's SigIgn in one 5.10 run) is not compared.
+            if let v = Self.hex(r["SigBlk"]) { #expect(s.blocked == v, "\(who) SigBlk") }
+            if let v = Self.hex(r["SigIgn"]) { #expect(s.ignored == v, "\(who) SigIgn") }
+            if let v = Self.hex(r["SigCgt"]) { #expect(s.caught == v, "\(who) SigCgt") }
             if let p = Self.hex(r["SigPnd"]) { #expect(s.pending == p, "\(who) SigPnd") }
-            #expect(s.sharedPending == Self.hex(r["ShdPnd"]), "\(who) ShdPnd")
-            compared += 1
+            if let v = Self.hex(r["ShdPnd"]) { #expect(s.sharedPending == v, "\(who) ShdPnd") }
+            compared += [r["SigBlk"], r["SigIgn"], r["SigCgt"], r["ShdPnd"]].allSatisfy { Self.hex($0) != nil } ? 1 : 0
         }
         #expect(compared > 140)
     }
@@ -34,14 +36,14 @@ import KdsqlMemory
     /// kdsql-signals (truth/signal-handlers.txt): SIGINT and SIGQUIT ignored,
     /// SIGUSR1 ignored with SA_RESTORER, SIGUSR2 caught by its handler with
     /// SIGINT masked, 33 caught by glibc; SIGTERM pending on the main thread, SIGHUP and 40 on the process.
-    @Test func handlersOfTheSignalsWorkloadAreWhatItInstalled() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func handlersOfTheSignalsWorkloadAreWhatItInstalled(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
-        let task = try #require(try tasks.lookup(pid: 217).first)
+        let task = try #require(try tasks.lookup(pid: try ViewsWorkload(set).signalsPid).first)
         let s = try Signals(kernel: kernel).state(task: task)
         #expect(s.actions.count == 64)
         var expected: [Int: (String, UInt64, UInt64, UInt64)] = [:]
-        for line in try Fixtures.viewsLines("signal-handlers.txt") where line.hasPrefix("sig=") {
+        for line in try Fixtures.viewsLines(set, "signal-handlers.txt") where line.hasPrefix("sig=") {
             var kv: [String: String] = [:]
             for w in line.split(separator: " ") { let p = w.split(separator: "=", maxSplits: 1); kv[String(p[0])] = String(p[1]) }
             let handler = kv["handler"]!.hasPrefix("SIG_IGN") ? UInt64(1) : UInt64(kv["handler"]!.dropFirst(2), radix: 16)!

@@ -9,9 +9,9 @@ import KdsqlMemory
     /// to the node counter `total_objects`; the allocated ones are at most
     /// slabinfo's active_objs (which counts CPU-free objects as active) and
     /// at least that minus what the CPUs hold.
-    @Test(arguments: ["task_struct", "mm_struct", "kmalloc-64", "sighand_cache", "shmem_inode_cache"])
-    func slotsAddUpToTheCachesCounters(name: String) throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets, ["task_struct", "mm_struct", "kmalloc-64", "sighand_cache", "shmem_inode_cache"])
+    func slotsAddUpToTheCachesCounters(set: String, name: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let caches = try SlabCaches(kernel: kernel)
         let cache = try #require(try caches.all().first { $0.name == name })
         let walker = try SlabObjects(kernel: kernel, caches: caches)
@@ -25,8 +25,8 @@ import KdsqlMemory
     }
 
     /// Every task_struct the task list reaches is an allocated object of task_struct.
-    @Test func everyTaskIsAnAllocatedTaskStruct() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func everyTaskIsAnAllocatedTaskStruct(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let caches = try SlabCaches(kernel: kernel)
         let cache = try #require(try caches.all().first { $0.name == "task_struct" })
         let walker = try SlabObjects(kernel: kernel, caches: caches)

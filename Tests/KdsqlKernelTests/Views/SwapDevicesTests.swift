@@ -5,10 +5,10 @@ import KdsqlMemory
 
 /// Swap areas against /proc/swaps (truth/swaps.csv) and VmSwap.
 @Suite struct SwapDevicesTests {
-    @Test func swapAreaMatchesProcSwapsExactly() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func swapAreaMatchesProcSwapsExactly(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let areas = try SwapDevices(kernel: kernel).all()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "swaps.csv")
+        let truth = try Fixtures.truthCSV(set, "swaps.csv")
         #expect(areas.count == truth.count)
         for (a, t) in zip(areas, truth) {
             #expect(a.path == t["filename"])
@@ -19,12 +19,12 @@ import KdsqlMemory
         }
     }
 
-    @Test func vmSwapOfEveryProcessMatchesProcStatus() throws {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    @Test(arguments: Fixtures.viewsSets) func vmSwapOfEveryProcessMatchesProcStatus(set: String) throws {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let counters = try MMCounters(kernel: kernel)
         var checked = 0
-        for r in try Fixtures.truthCSV(Fixtures.views, "vmswap.csv") where r["comm"] != "init" {
+        for r in try Fixtures.truthCSV(set, "vmswap.csv") where r["comm"] != "init" {
             guard let t = try tasks.lookup(pid: Int64(r["pid"]!)!).first else { continue }
             let mm = try tasks.mm(t)
             #expect(try counters.swapKB(mm: mm) == Int64(r["vmswap_kb"]!)!, "pid \(r["pid"]!) \(r["comm"]!)")

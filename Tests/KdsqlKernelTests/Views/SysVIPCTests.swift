@@ -6,21 +6,21 @@ import KdsqlMemory
 /// System V IPC objects against /proc/sysvipc/{shm,sem,msg}, read in the
 /// initial IPC namespace (`root`) and in kdsql-utsns' own one.
 @Suite struct SysVIPCTests {
-    static func open() throws -> (SysVIPC, [String: UInt64]) {
-        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.views, Fixtures.viewsDump))
+    static func open(_ set: String) throws -> (SysVIPC, [String: UInt64]) {
+        let kernel = try Kernel.open(path: try Fixtures.viewsDump(set))
         let tasks = try Tasks(kernel: kernel)
         let ipc = try SysVIPC(kernel: kernel)
         let spaces = try ipc.namespaceAddresses(tasks: try tasks.all())
-        // Truth names: `root` is init_ipc_ns, `kdsql-utsns` is the one of pid 240.
-        let utsTask = try #require(try tasks.lookup(pid: 240).first)
+        // Truth names: `root` is init_ipc_ns, `kdsql-utsns` is the one of kdsql-utsns (ns-pids.txt).
+        let utsTask = try #require(try tasks.lookup(pid: try ViewsWorkload(set).utsnsPid).first)
         let utsIpc = try #require(try Namespaces(kernel: kernel).of(task: utsTask).first { $0.type == "ipc" }).address
         #expect(spaces.count == 2 && spaces.contains(utsIpc))
         return (ipc, ["root": spaces[0], "kdsql-utsns": utsIpc])
     }
 
-    @Test func sharedMemorySegmentsMatchProcSysvipcShm() throws {
-        let (ipc, spaces) = try Self.open()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "ipc_shm.csv")
+    @Test(arguments: Fixtures.viewsSets) func sharedMemorySegmentsMatchProcSysvipcShm(set: String) throws {
+        let (ipc, spaces) = try Self.open(set)
+        let truth = try Fixtures.truthCSV(set, "ipc_shm.csv")
         var rows = 0
         for (name, ns) in spaces {
             let mine = try ipc.sharedMemory(ns: ns)
@@ -38,9 +38,9 @@ import KdsqlMemory
         #expect(rows == truth.count)
     }
 
-    @Test func semaphoreSetsMatchProcSysvipcSem() throws {
-        let (ipc, spaces) = try Self.open()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "ipc_sem.csv")
+    @Test(arguments: Fixtures.viewsSets) func semaphoreSetsMatchProcSysvipcSem(set: String) throws {
+        let (ipc, spaces) = try Self.open(set)
+        let truth = try Fixtures.truthCSV(set, "ipc_sem.csv")
         var rows = 0
         for (name, ns) in spaces {
             let mine = try ipc.semaphores(ns: ns)
@@ -53,9 +53,9 @@ import KdsqlMemory
         #expect(rows == truth.count)
     }
 
-    @Test func messageQueuesMatchProcSysvipcMsg() throws {
-        let (ipc, spaces) = try Self.open()
-        let truth = try Fixtures.truthCSV(Fixtures.views, "ipc_msg.csv")
+    @Test(arguments: Fixtures.viewsSets) func messageQueuesMatchProcSysvipcMsg(set: String) throws {
+        let (ipc, spaces) = try Self.open(set)
+        let truth = try Fixtures.truthCSV(set, "ipc_msg.csv")
         var rows = 0
         for (name, ns) in spaces {
             let mine = try ipc.messageQueues(ns: ns)
