@@ -14,6 +14,8 @@ DEV_DEBS := libelf-dev zlib1g-dev libdeflate-dev libsqlite3-dev liblzo2-dev libs
 # The SQLite clients the loadable extension is tested in: Debian's sqlite3 shell,
 # its python3 (built with load_extension), and a venv for Datasette from PyPI.
 DEV_DEBS += sqlite3 python3 python3-venv
+# objdump, which kd_disasm is checked against
+DEV_DEBS += binutils
 DATASETTE_VENV := $(HOME)/.cache/kdsql/datasette-venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # set:primary dump:kernel release, for every set `make test` needs (the shared ones)
