@@ -23,7 +23,7 @@ import KdsqlSQL
     }
 
     @Test func symbolsRowsOfModuleSymbolsNameTheirModule() throws {
-        let db = try Self.database(Fixtures.views, try Fixtures.viewsDump(Fixtures.views))
+        let db = try Self.database(Fixtures.views, "vmcore-mdf-d31-zlib.kdump")
         let rows = try db.query("SELECT module, address FROM symbols WHERE name = 'dummy_netdev_ops'")
         #expect(rows.count == 1)
         #expect(rows.first?[0] == .text("dummy"))
@@ -41,7 +41,7 @@ import KdsqlSQL
     }
 
     @Test func symbolsStayInAddressOrderWithModuleSymbolsLast() throws {
-        let db = try Self.database(Fixtures.views, try Fixtures.viewsDump(Fixtures.views))
+        let db = try Self.database(Fixtures.views, "vmcore-mdf-d31-zlib.kdump")
         let rows = try db.query("SELECT module IS NOT NULL FROM symbols WHERE address >= (SELECT address FROM symbols WHERE name = '_end') ORDER BY address")
         #expect(rows.contains([.integer(1)]))
         // Addresses are signed in SQL: per-CPU offsets (small, positive) come
@@ -53,7 +53,7 @@ import KdsqlSQL
     /// drivers/net/dummy.c and veth.c: virtual devices without a parent
     /// device are named by their `netdev_ops` table, a module's symbol.
     @Test func netDevicesNameAModulesOpsTableWithItsModule() throws {
-        let db = try Self.database(Fixtures.views, try Fixtures.viewsDump(Fixtures.views))
+        let db = try Self.database(Fixtures.views, "vmcore-mdf-d31-zlib.kdump")
         let rows = try db.query("SELECT name, driver FROM net_devices WHERE name IN ('dummy0', 'veth0') ORDER BY name")
         #expect(rows == [[.text("dummy0"), .text("dummy_netdev_ops [dummy]")], [.text("veth0"), .text("veth_netdev_ops [veth]")]])
     }

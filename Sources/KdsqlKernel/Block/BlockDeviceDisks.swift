@@ -14,7 +14,7 @@ final class BlockDeviceDisks {
     let sInodes: FieldRef, iSbList: FieldRef, bdevOffset: UInt64, vfsInodeOffset: UInt64
     let bdDev: FieldRef, bdDisk: FieldRef, bdStartSect: FieldRef, bdNrSectors: FieldRef?, bdStats: FieldRef
     let bdPartno: FieldRef?, bdFlags: FieldRef?, bdReadOnly: FieldRef?, kobjName: FieldRef, iSize: FieldRef
-    let ios: FieldRef, sectors: FieldRef, inFlight: FieldRef?, queue: FieldRef, mqOps: FieldRef?
+    let statFields: DiskStatFields
 
     /// nil when the kernel predates 5.11 (no `block_device.bd_start_sect`).
     init?(kernel: Kernel) throws {
@@ -37,11 +37,7 @@ final class BlockDeviceDisks {
         bdFlags = try? kernel.field(b, "__bd_flags")
         bdReadOnly = try? kernel.field(b, "bd_read_only")
         kobjName = try kernel.field(b, "bd_device.kobj.name")
-        ios = try kernel.field("struct disk_stats", "ios")
-        sectors = try kernel.field("struct disk_stats", "sectors")
-        inFlight = try? kernel.field("struct disk_stats", "in_flight")
-        queue = try kernel.field("struct gendisk", "queue")
-        mqOps = try? kernel.field("struct request_queue", "mq_ops")
+        statFields = try DiskStatFields(kernel: kernel)
     }
 
     /// Every block device with a disk, ordered by device number.
@@ -71,22 +67,10 @@ final class BlockDeviceDisks {
         let namePtr = try kernel.readPointer(bdev, kobjName)
         let name = namePtr == 0 ? "?" : try kernel.readCString(namePtr, maxLength: 64)
         let stats = try kernel.readPointer(bdev, bdStats)
-        var reads: Int64 = 0, writes: Int64 = 0, rs: Int64 = 0, ws: Int64 = 0
-        var flight: Int64? = nil
-        if stats != 0 {
-            // enum stat_group (include/linux/blk_types.h): STAT_READ 0, STAT_WRITE 1; unsigned long arrays.
-            reads = try kernel.perCPUSum(stats, ios, 0); writes = try kernel.perCPUSum(stats, ios, 1)
-            rs = try kernel.perCPUSum(stats, sectors, 0); ws = try kernel.perCPUSum(stats, sectors, 1)
-            let q = try kernel.readPointer(gendisk, queue)
-            let isMQ = try q != 0 && (mqOps.map { try kernel.readPointer(q, $0) != 0 } ?? false)
-            if !isMQ, let inFlight {
-                // local_t in_flight[2] (bio-based drivers): reads + writes.
-                flight = try kernel.perCPUSum(stats, inFlight, 0) + kernel.perCPUSum(stats, inFlight, 1)
-            }
-        }
+        let c = try statFields.counters(kernel, stats: stats, gendisk: gendisk)
         return Disk(address: bdev, major: major, minor: minor, name: name, partition: partno,
                     startSector: Int64(try kernel.readUnsigned(bdev, bdStartSect)), sizeKB: sectorsTotal / 2,
-                    reads: reads, writes: writes, readSectors: rs, writtenSectors: ws, inFlight: flight,
+                    reads: c.reads, writes: c.writes, readSectors: c.readSectors, writtenSectors: c.writtenSectors, inFlight: c.inFlight,
                     readOnly: readOnly, disk: gendisk)
     }
 }

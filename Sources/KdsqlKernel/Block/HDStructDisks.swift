@@ -16,8 +16,8 @@ final class HDStructDisks {
     let klistDevices: FieldRef, knodeClass: FieldRef, privDevice: FieldRef, classPrivate: FieldRef
     let devType: FieldRef, devParent: FieldRef, devDevt: FieldRef, devName: FieldRef
     let hdDev: FieldRef, startSect: FieldRef, nrSects: FieldRef, partno: FieldRef, policy: FieldRef, dkstats: FieldRef
-    let part0: FieldRef, queue: FieldRef, mqOps: FieldRef?
-    let ios: FieldRef, sectors: FieldRef, inFlight: FieldRef?
+    let part0: FieldRef
+    let statFields: DiskStatFields
     let blockClass: UInt64, diskType: UInt64, partType: UInt64
 
     init(kernel: Kernel) throws {
@@ -42,11 +42,7 @@ final class HDStructDisks {
         policy = try kernel.field("struct hd_struct", "policy")
         dkstats = try kernel.field("struct hd_struct", "dkstats")
         part0 = try kernel.field("struct gendisk", "part0")
-        queue = try kernel.field("struct gendisk", "queue")
-        mqOps = try? kernel.field("struct request_queue", "mq_ops")
-        ios = try kernel.field("struct disk_stats", "ios")
-        sectors = try kernel.field("struct disk_stats", "sectors")
-        inFlight = try? kernel.field("struct disk_stats", "in_flight")
+        statFields = try DiskStatFields(kernel: kernel)
         blockClass = try kernel.address(of: "block_class")
         diskType = try kernel.address(of: "disk_type")
         partType = try kernel.address(of: "part_type")
@@ -77,24 +73,13 @@ final class HDStructDisks {
         let dev = try kernel.readUnsigned(device, devDevt)
         let namePtr = try kernel.readPointer(device, devName)
         let stats = try kernel.readPointer(part, dkstats)
-        var reads: Int64 = 0, writes: Int64 = 0, rs: Int64 = 0, ws: Int64 = 0
-        var flight: Int64? = nil
-        if stats != 0 {
-            // enum stat_group: STAT_READ 0, STAT_WRITE 1 (include/linux/blk_types.h).
-            reads = try kernel.perCPUSum(stats, ios, 0); writes = try kernel.perCPUSum(stats, ios, 1)
-            rs = try kernel.perCPUSum(stats, sectors, 0); ws = try kernel.perCPUSum(stats, sectors, 1)
-            let q = try kernel.readPointer(gendisk, queue)
-            let isMQ = try q != 0 && (mqOps.map { try kernel.readPointer(q, $0) != 0 } ?? false)
-            if !isMQ, let inFlight {
-                flight = try kernel.perCPUSum(stats, inFlight, 0) + kernel.perCPUSum(stats, inFlight, 1)
-            }
-        }
+        let c = try statFields.counters(kernel, stats: stats, gendisk: gendisk)
         return Disk(address: part, major: Int64(dev >> 20), minor: Int64(dev & 0xfffff),
                     name: namePtr == 0 ? "?" : try kernel.readCString(namePtr, maxLength: 64),
                     partition: Int64(try kernel.readSigned(part, partno)),
                     startSector: Int64(try kernel.readUnsigned(part, startSect)),
                     sizeKB: Int64(try kernel.readUnsigned(part, nrSects)) / 2,
-                    reads: reads, writes: writes, readSectors: rs, writtenSectors: ws, inFlight: flight,
+                    reads: c.reads, writes: c.writes, readSectors: c.readSectors, writtenSectors: c.writtenSectors, inFlight: c.inFlight,
                     readOnly: try kernel.readSigned(part, policy) != 0, disk: gendisk)
     }
 }
