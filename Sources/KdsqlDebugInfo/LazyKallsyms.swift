@@ -82,7 +82,8 @@ public final class LazyKallsyms: SymbolTable {
         for g in 1..<groups where marker(g) <= marker(g - 1) {
             throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "not increasing at group \(g)")
         }
-        guard UInt64(marker(groups - 1)) < markersAddress - namesAddress else {
+        // (markers follow names in the image; a layout with them before is damaged, not a trap)
+        guard markersAddress > namesAddress, UInt64(marker(groups - 1)) < markersAddress - namesAddress else {
             throw DebugInfoError.malformed(what: "kallsyms_markers", detail: "points past the names table")
         }
         // nameBytes starts with the type letter, which is not part of the sort key.

@@ -23,6 +23,24 @@ import Testing
         }
     }
 
+    /// Found by the Kallsyms fuzz target: markers placed before the names
+    /// table made `markersAddress - namesAddress` trap instead of refusing.
+    @Test func markersBeforeTheNamesTableAreACorruptLayout() {
+        let count = 512, tokenTableAddress: UInt64 = 0x8000
+        let markersAddress = tokenTableAddress - UInt64((3 * count + 7) & ~7) - UInt64(((count + 255) / 256) * 4)
+        let read: LazyKallsyms.Reader = { address, n in
+            address == markersAddress ? Array([0, 0, 0, 0, 1, 0, 0, 0].prefix(n)) : [UInt8](repeating: 0, count: n)
+        }
+        var index = [UInt16](repeating: 0, count: 256)
+        index[1] = 0; index[2] = 2; index[3] = 5
+        #expect(throws: DebugInfoError.self) {
+            _ = try LazyKallsyms(read: read, count: count, namesAddress: 0x9000, tokenTableAddress: tokenTableAddress,
+                                 tokenTable: Array("T\0ab\0c\0".utf8), tokenIndex: index, offsetsAddress: 0xa000,
+                                 relativeBase: 0xffff_ffff_8100_0000,
+                                 fullDecoder: { throw DebugInfoError.malformed(what: "test", detail: "no full decode") })
+        }
+    }
+
     @Test func realisticTokensStillDecode() throws {
         // Tokens "T", "ab", "c" (NUL-separated); one symbol "Tabc" at offset 0x10.
         let tokenTable: [UInt8] = Array("T\0ab\0c\0".utf8)
