@@ -37,6 +37,15 @@ QUERIES = [
     "SELECT count(*) FROM stack_frames",
 ]
 
+ARTIFACTS = os.path.join(ROOT, ".build-faults")
+
+def keep(copy):
+    """Keeps a copy that failed in .build-faults/ (outside git) to reproduce it; returns ' (kept as PATH)'."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    kept = os.path.join(ARTIFACTS, "failure-%d-%s" % (len(os.listdir(ARTIFACTS)), os.path.basename(copy)))
+    shutil.copyfile(copy, kept)
+    return " (kept as %s)" % kept
+
 def run(path, sql, timeout):
     try:
         p = subprocess.run([KDSQL, path, "--format", "csv", sql], capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -124,13 +133,17 @@ def main():
                 counts["runs"] += 1
                 what = "%s/%s %s: %s" % (s, d, kind, q)
                 if rc == "hang":
-                    failures.append("HANG " + what); continue
+                    failures.append("HANG " + what + keep(copy)); continue
                 if rc < 0 or rc > 3:
-                    failures.append("CRASH (exit %d) %s: %r" % (rc, what, err[-300:])); continue
+                    failures.append("CRASH (exit %d) %s%s: %r" % (rc, what, keep(copy), err[-300:])); continue
                 if rc != 0:
-                    lines = [l for l in err.strip().split(b"\n") if l and not l.startswith(b"kdsql: warning:")]
+                    # Warnings and the per-statement summary of unreadable objects
+                    # ("kdsql: 3 objects unreadable (...); see kdsql_warnings") may
+                    # precede the one error line.
+                    lines = [l for l in err.strip().split(b"\n") if l and not l.startswith(b"kdsql: warning:")
+                             and not (b" unreadable " in l and l.endswith(b"see kdsql_warnings"))]
                     if len(lines) != 1:
-                        failures.append("NOT ONE LINE (exit %d) %s: %r" % (rc, what, err[-300:]))
+                        failures.append("NOT ONE LINE (exit %d) %s%s: %r" % (rc, what, keep(copy), err[-300:]))
                     counts["one-line-error"] += 1
                 elif out == cout:
                     counts["same"] += 1
