@@ -44,8 +44,11 @@ public struct MachineInfo {
         machine = system.machine
         cpus = system.cpus
         pageSize = kernel.pageSize
-        let present = zones?.reduce(UInt64(0)) { $0 + $1.present }
-        memoryBytes = present.map { $0 * kernel.pageSize }
+        // Damaged zone counts give NULL rather than trap on the arithmetic.
+        let present = zones?.reduce(UInt64?(0)) { sum, zone in
+            sum.flatMap { let (s, o) = $0.addingReportingOverflow(zone.present); return o ? nil : s }
+        } ?? nil
+        memoryBytes = present.flatMap { let (b, o) = $0.multipliedReportingOverflow(by: kernel.pageSize); return o ? nil : b }
         fiveLevelPaging = (info.number("pgtable_l5_enabled") ?? 0) != 0
         func variable(_ name: String) -> UInt64? {
             guard let a = try? kernel.address(of: name), let v = try? kernel.readU64(a), v >= 0xff00_0000_0000_0000 else { return nil }

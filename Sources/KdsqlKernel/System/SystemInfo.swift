@@ -60,12 +60,16 @@ public struct SystemInfo {
         if let avenrun = try? kernel.address(of: "avenrun") {
             // Fixed point with FSHIFT 11, rounded like /proc/loadavg (fs/proc/loadavg.c).
             loadAverage = try? (0..<3).map { i -> Double in
-                let raw = try kernel.readU64(avenrun + UInt64(i) * 8) + 2048 / 200
+                let raw = try kernel.readU64(avenrun + UInt64(i) * 8) &+ 2048 / 200
                 return Double(raw >> 11) + Double(((raw & 2047) * 100) >> 11) / 100
             }
         }
         if let pages = (try? kernel.address(of: "_totalram_pages")) ?? (try? kernel.address(of: "totalram_pages")) {
-            totalRAMBytes = (try? kernel.readU64(pages)).map { $0 * kernel.pageSize }
+            // A damaged count must give NULL, not trap on the multiplication.
+            totalRAMBytes = (try? kernel.readU64(pages)).flatMap {
+                let (bytes, overflow) = $0.multipliedReportingOverflow(by: kernel.pageSize)
+                return overflow ? nil : bytes
+            }
         }
         let (timekeeperUptime, wall) = SystemInfo.timekeeping(kernel)
         wallClockSeconds = wall
