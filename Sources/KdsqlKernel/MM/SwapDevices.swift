@@ -49,7 +49,9 @@ public final class SwapDevices {
         var out: [(Int, UInt64)] = []
         for i in 0..<min(count, 64) {
             let si = try kernel.readU64(base + UInt64(i) * 8)
-            guard si != 0, try kernel.readUnsigned(si, flags) & Self.swpUsed != 0 else { continue }
+            // swap_info_struct is kmalloc'ed: an excluded slab page loses one area, not the table.
+            guard si != 0, let f = try kernel.warnings.skipping("swap_info_struct", at: si, { try kernel.readUnsigned(si, flags) }),
+                  f & Self.swpUsed != 0 else { continue }
             out.append((i, si))
         }
         return out
@@ -58,7 +60,8 @@ public final class SwapDevices {
     /// The areas /proc/swaps lists (SWP_USED and SWP_WRITEOK).
     public func all() throws -> [SwapDevice] {
         let vfs = try VFSPath(kernel: kernel)
-        return try slots().compactMap { index, si in
+        let kbPerPage = Int64(kernel.pageSize / 1024)
+        return try slots().compactMap { index, si in try kernel.warnings.skipping("swap_info_struct", at: si) { () throws -> SwapDevice? in
             let f = try kernel.readUnsigned(si, flags)
             guard f & Self.swpWriteOK != 0 else { return nil }
             let file = try kernel.readPointer(si, swapFile)
@@ -69,10 +72,10 @@ public final class SwapDevices {
                    let mode = try? kernel.readUnsigned(inode, iMode), mode & 0o170000 == 0o060000 { kind = "partition" }
             }
             return SwapDevice(address: si, index: index, path: path, type: kind,
-                              sizeKB: Int64(try kernel.readUnsigned(si, pages)) * 4,
-                              usedKB: Int64(try kernel.readUnsigned(si, inusePages)) * 4,
+                              sizeKB: Int64(try kernel.readUnsigned(si, pages)) * kbPerPage,
+                              usedKB: Int64(try kernel.readUnsigned(si, inusePages)) * kbPerPage,
                               priority: try kernel.readSigned(si, prio), flags: f)
-        }
+        } ?? nil }
     }
 
     /// si_swapinfo() (mm/swapfile.c): (total, free) in pages, counting areas
