@@ -513,11 +513,14 @@ public final class KdumpCompressedFile: DumpFile {
     /// spare (one usable CPU, or the others busy: ReadAhead.hasSpareCore),
     /// pages stored without compression (nothing to save), a source that is
     /// not one plain mapped file (a -F stream's reader is not shared across
-    /// threads), or `KDSQL_READAHEAD=0` (to compare).
+    /// threads), or `KDSQL_READAHEAD=0` (to compare); `KDSQL_READAHEAD=1`
+    /// starts it whatever the load (still not on one CPU).
     private func startReadAhead() -> ReadAhead? {
-        if let v = getenv("KDSQL_READAHEAD"), String(cString: v) == "0" { return nil }
+        let setting = getenv("KDSQL_READAHEAD").map { String(cString: $0) }
+        if setting == "0" { return nil }
         guard !compression.isEmpty, let mapped = source as? MappedFile else { return nil }
-        guard readAheadIgnoresLoad ? ReadAhead.usableCPUs() >= 2 : ReadAhead.hasSpareCore() else { return nil }
+        let ignoreLoad = readAheadIgnoresLoad || setting == "1"
+        guard ignoreLoad ? ReadAhead.usableCPUs() >= 2 : ReadAhead.hasSpareCore() else { return nil }
         let worker = ReadAheadDecoder(file: self, source: mapped, decompressor: PageDecompressor(zlibBackend: zlibBackend))
         let readAhead = ReadAhead(pageSize: blockSize) { pfn, page in worker.decode(pfn, into: page) }
         return readAhead.start() ? readAhead : nil
