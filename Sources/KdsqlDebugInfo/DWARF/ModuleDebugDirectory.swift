@@ -128,6 +128,7 @@ public struct ModuleDebugDirectory: Sendable {
 
     /// Reads the headers of one file.
     public static func read(_ path: String, fileName: String? = nil) -> Result<ModuleDebugFile, DebugInfoError> {
+        elf_version(UInt32(EV_CURRENT))
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             return .failure(.malformed(what: "module file", detail: "\(path) skipped: \(String(cString: strerror(errno)))"))
@@ -143,6 +144,12 @@ public struct ModuleDebugDirectory: Sendable {
         }
         guard header.e_type == UInt16(ET_REL), header.e_machine == UInt16(EM_X86_64) else {
             return .failure(.malformed(what: "module file", detail: "\(path) skipped: not an x86-64 kernel module (an ELF relocatable object)"))
+        }
+        // libelf maps what is there; a file cut short loses its section headers (at the end).
+        var st = stat()
+        let sectionTableEnd = header.e_shoff &+ UInt64(header.e_shnum) &* UInt64(header.e_shentsize)
+        guard fstat(fd, &st) == 0, header.e_shoff > 0, header.e_shnum > 0, sectionTableEnd <= UInt64(st.st_size) else {
+            return .failure(.malformed(what: "module file", detail: "\(path) skipped: cut short or damaged (its section headers end at byte \(sectionTableEnd), the file has \(st.st_size))"))
         }
         var stringIndex = 0
         guard elf_getshdrstrndx(elf, &stringIndex) == 0 else {

@@ -40,6 +40,8 @@ public final class SourceLocations {
             fallback = { vmlinux.vmlinux.functionSymbol(containing: link) }
         }
         for i in frames.indices where frames[i].function == nil { frames[i].function = fallback() }
+        // A unit covers the address but says nothing about it (padding past a function's end).
+        if frames.count == 1, frames[0].function == nil, frames[0].file == nil, frames[0].line == nil { return [] }
         return frames
     }
 
