@@ -47,7 +47,15 @@ struct Invocation {
         if let mb = command.cacheMB, mb <= 0 { throw CLIError.badCacheSize(String(mb)) }
         if let n = command.searchLimit, n <= 0 { throw CLIError.usage("--search-limit needs a positive number of matches, got \(n)") }
         let (vmlinux, dumpPath, sqlPosition) = try vmlinuxAndDumpPath()
-        let library = try QueryLibrary.standard(queriesDir: command.queriesDir)
+        let sources = StatementSource.ordered(arguments, command: command, sqlPosition: sqlPosition)
+        // Parsing the saved queries costs more than answering a small query, so
+        // a run that cannot name one (SQL given with -c or as an argument, and
+        // no --queries-dir) does without; a query by name, a script, the shell
+        // and the demo load them.
+        let onlySQL = !sources.isEmpty && command.queriesDir == nil && sources.allSatisfy {
+            if case .sql = $0 { return true } else { return false }
+        }
+        let library = onlySQL ? QueryLibrary() : try QueryLibrary.standard(queriesDir: command.queriesDir)
         for problem in library.problems { writeStandardError("kdsql: warning: \(problem)") }
 
         // Everything that can fail cheaply fails before the dump is opened.
@@ -57,7 +65,7 @@ struct Invocation {
             given[name] = value
         }
         var items: [Item] = []
-        for source in StatementSource.ordered(arguments, command: command, sqlPosition: sqlPosition) {
+        for source in sources {
             switch source {
             case .sql(let text): items.append(.sql(text))
             case .file(let path): items.append(.script(try FileText.read(path)))

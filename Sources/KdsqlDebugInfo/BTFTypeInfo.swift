@@ -16,8 +16,11 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     // @unchecked Sendable: the blob and offsets never change after init; the
     // two lazily built parts are behind Mutexes.
 
-    /// A private copy of the blob (freed in deinit).
-    private let blob: UnsafeMutableRawBufferPointer
+    /// The blob: a private copy (freed in deinit), or memory `owner` keeps
+    /// mapped and unchanged (a cache file mapped read-only).
+    private let blob: UnsafeRawBufferPointer
+    private let ownedBlob: UnsafeMutableRawBufferPointer?
+    private let owner: AnyObject?
     /// Byte offset of each type's record in the blob, indexed by type id
     /// (entry 0, void, is unused).
     private let offsets: [UInt32]
@@ -34,23 +37,41 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// the end of the blob, a record that runs past the end of the type section,
     /// an unknown kind, or a name offset outside the string section.
     public init(bytes: [UInt8]) throws {
-        let blob = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
         bytes.withUnsafeBytes { src in
-            if let s = src.baseAddress, let d = blob.baseAddress { d.copyMemory(from: s, byteCount: src.count) }
+            if let s = src.baseAddress, let d = copy.baseAddress { d.copyMemory(from: s, byteCount: src.count) }
         }
+        let blob = UnsafeRawBufferPointer(rebasing: copy[0..<bytes.count])
         do {
-            let layout = try BTFTypeInfo.parse(UnsafeRawBufferPointer(rebasing: blob[0..<bytes.count]))
+            let layout = try BTFTypeInfo.parse(blob)
             self.offsets = layout.offsets
             self.stringBase = layout.stringBase
             self.stringLength = layout.stringLength
             self.blob = blob
+            self.ownedBlob = copy
+            self.owner = nil
         } catch {
-            blob.deallocate()
+            copy.deallocate()
             throw error
         }
     }
 
-    deinit { blob.deallocate() }
+    /// Parses a BTF blob in place, without a copy: `owner` keeps `blob`'s
+    /// memory alive and unchanged for as long as this object lives (a cache
+    /// file mapped read-only: its pages come from the kernel's page cache,
+    /// where a copy would fault in and fill 4 MiB of fresh memory per process).
+    /// Checks as `init(bytes:)` does.
+    public init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject) throws {
+        let layout = try BTFTypeInfo.parse(blob)
+        self.offsets = layout.offsets
+        self.stringBase = layout.stringBase
+        self.stringLength = layout.stringLength
+        self.blob = blob
+        self.ownedBlob = nil
+        self.owner = owner
+    }
+
+    deinit { ownedBlob?.deallocate() }
 
     // MARK: - Parsing
 
@@ -145,7 +166,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     // MARK: - Raw record access
 
     @inline(__always) private func u32(_ at: Int) -> UInt32 {
-        UInt32(littleEndian: UnsafeRawBufferPointer(blob).loadUnaligned(fromByteOffset: at, as: UInt32.self))
+        UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
     /// Offset of the record of `id`, nil for void and ids past the last type.

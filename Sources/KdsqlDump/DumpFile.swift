@@ -93,18 +93,36 @@ extension DumpFile {
     public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? { nil }
 }
 
-/// FNV-1a over 8-byte words (then the tail bytes): fast, and enough to tell
-/// whether stored bytes changed (it guards a cache, it is not a signature).
+/// FNV-1a over 8-byte words in four interleaved lanes (then the tail words
+/// and bytes), folded into one value: fast, and enough to tell whether stored
+/// bytes changed (it guards a cache, it is not a signature). Four lanes,
+/// because one chain of multiplies ran at a quarter of the speed a warm start
+/// needs to check a 4 MiB cached BTF blob in well under a millisecond.
 public struct Fingerprint {
     public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let prime: UInt64 = 0x100_0000_01b3
     public init() {}
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        let p = Fingerprint.prime
+        let blocks = bytes.count / 32
         var h = value
-        let words = bytes.count / 8
-        for i in 0..<words {
-            h = (h ^ bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3
+        if blocks > 0 {
+            var l0 = h, l1 = h ^ 0x9e37_79b9_7f4a_7c15, l2 = h ^ 0xc2b2_ae3d_27d4_eb4f, l3 = h ^ 0x1656_67b1_9e37_79f9
+            for i in 0..<blocks {
+                let o = i * 32
+                l0 = (l0 ^ bytes.loadUnaligned(fromByteOffset: o, as: UInt64.self)) &* p
+                l1 = (l1 ^ bytes.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self)) &* p
+                l2 = (l2 ^ bytes.loadUnaligned(fromByteOffset: o + 16, as: UInt64.self)) &* p
+                l3 = (l3 ^ bytes.loadUnaligned(fromByteOffset: o + 24, as: UInt64.self)) &* p
+            }
+            h = (((((l0 ^ l1) &* p) ^ l2) &* p ^ l3) &* p) ^ UInt64(blocks)
         }
-        for i in (words * 8)..<bytes.count { h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3 }
+        var i = blocks * 32
+        while i + 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* p
+            i += 8
+        }
+        while i < bytes.count { h = (h ^ UInt64(bytes[i])) &* p; i += 1 }
         value = h
     }
     public mutating func add(_ v: UInt64) {

@@ -29,27 +29,22 @@ struct BTFCache {
         path = directory.map { $0 + "/" + name } ?? LocalCache.path(kind: "btf", name: name)
     }
 
-    /// The cached bytes, if the file holds exactly `count` bytes followed by
-    /// the fingerprint of those bytes (a copy damaged on disk is not used).
-    func load(count: Int) -> [UInt8]? {
-        guard let path, let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        // Not zero-filled first: fread overwrites it, and a short read is refused below.
-        var n = 0
-        var bytes = [UInt8](unsafeUninitializedCapacity: count + 8) { buffer, initialized in
-            n = fread(buffer.baseAddress, 1, count + 8, f)
-            if n < count + 8 { buffer.baseAddress!.advanced(by: n).initialize(repeating: 0, count: count + 8 - n) }
-            initialized = count + 8
-        }
-        // One byte more than expected means another blob: not ours.
-        guard n == count + 8, fgetc(f) == EOF else { return nil }
-        let stored = bytes[count...].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-        bytes.removeLast(8)
+    /// The cached blob, mapped read-only, if the file holds exactly `count`
+    /// bytes followed by the fingerprint of those bytes (a copy damaged on
+    /// disk is not used). Mapped rather than read: the pages are the kernel's
+    /// page cache, shared by every kdsql process, where reading would copy
+    /// them into fresh memory (two thirds of a warm start's page faults).
+    /// Copies are replaced by rename, never rewritten in place, so a mapped
+    /// one cannot shrink under the reader.
+    func load(count: Int) -> MappedFile? {
+        guard let path, let file = try? MappedFile(path: path), file.size == UInt64(count) + 8,
+              let base = file.base else { return nil }
+        let stored = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: count, as: UInt64.self))
         var fp = Fingerprint()
-        bytes.withUnsafeBytes { fp.add($0) }
-        guard UInt64(littleEndian: stored) == fp.value else { return nil }
+        fp.add(UnsafeRawBufferPointer(start: base, count: count))
+        guard stored == fp.value else { return nil }
         LocalCache.touch(path)
-        return bytes
+        return file
     }
 
     /// Writes the blob atomically (temporary file, then rename).

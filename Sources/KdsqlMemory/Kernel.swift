@@ -229,15 +229,27 @@ public final class Kernel {
             }
             throw MemoryError.missing("the kernel has no BTF (__start_BTF/__stop_BTF not found): it was built without CONFIG_DEBUG_INFO_BTF; give a debug vmlinux with --vmlinux")
         }
-        let bytes = try btfBytes(start: start, count: Int(stop - start))
-        let btf = try BTFTypeInfo(bytes: bytes)
+        let btf: BTFTypeInfo
+        switch try btfBlob(start: start, count: Int(stop - start)) {
+        case .cached(let file):
+            btf = try BTFTypeInfo(borrowing: UnsafeRawBufferPointer(start: file.base, count: Int(stop - start)), owner: file)
+        case .read(let bytes):
+            btf = try BTFTypeInfo(bytes: bytes)
+        }
         loadedTypes = btf
         return btf
     }
 
+    private enum BTFBlob {
+        /// This build's local copy, mapped (BTFCache).
+        case cached(MappedFile)
+        /// Read out of the dump.
+        case read([UInt8])
+    }
+
     /// The BTF blob: from the local copy of this build's BTF when it matches
     /// the dump (BTFCache), else read out of the dump and remembered.
-    private func btfBytes(start: UInt64, count: Int) throws -> [UInt8] {
+    private func btfBlob(start: UInt64, count: Int) throws -> BTFBlob {
         // The blob sits in the kernel image, which is physically contiguous:
         // one bulk read (decompressed on every core) instead of 1000 page reads.
         let physical = try translator.translate(start)
@@ -246,7 +258,7 @@ public final class Kernel {
         let cache = BTFCache(buildID: vmcoreinfo.buildID, fingerprint: fingerprint ?? nil, directory: btfCacheDirectory)
         if let cached = cache.load(count: count) {
             typesFromCache = true
-            return cached
+            return .cached(cached)
         }
         // Allocated only when the cache has no copy: zero-filling megabytes nobody reads
         // was 2% of a warm start.
@@ -257,7 +269,7 @@ public final class Kernel {
             try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }
         }
         cache.store(bytes)
-        return bytes
+        return .read(bytes)
     }
 
     // MARK: Virtual memory

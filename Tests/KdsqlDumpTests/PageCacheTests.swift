@@ -27,14 +27,28 @@ import FixtureSupport
 
     @Test func aHotSetHitTwiceSurvivesASequentialScanLargerThanTheCache() {
         let cache = PageCache(capacityBytes: 64 * 4096)
-        let hot: [UInt64] = Array(1000..<1016)
+        let hot: [UInt64] = Array(1000..<1008)
         for pfn in hot where cache.lookup(pfn) == nil { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        // Other pages in between: the second touch comes after the
+        // correlation window (4 insertions for this size), so it is a re-use.
+        for pfn in UInt64(50)..<58 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
         for pfn in hot { #expect(Self.holds(cache, pfn)) }          // second touch
         for pfn in UInt64(100_000)..<100_000 + 1000 where cache.lookup(pfn) == nil {
             _ = cache.insert(pfn, fill: Self.fill(pfn))
         }
         #expect(cache.stats.evictions > 900)
         for pfn in hot { #expect(Self.holds(cache, pfn), "hot page \(pfn) was flushed by the scan") }
+    }
+
+    @Test func aReReadWithinTheCorrelationWindowDoesNotMakeAPageHot() {
+        let cache = PageCache(capacityBytes: 64 * 4096)
+        #expect(cache.correlationWindow == 4)
+        _ = cache.insert(7, fill: Self.fill(7))
+        _ = cache.insert(8, fill: Self.fill(8))
+        #expect(Self.holds(cache, 7))          // a walker's second field of the same object
+        for pfn in UInt64(10_000)..<11_000 { _ = cache.insert(pfn, fill: Self.fill(pfn)) }
+        #expect(cache.lookup(7) == nil, "a correlated re-read was taken for a re-use and kept through the scan")
+        #expect(cache.stats.residentBytes <= 16 * 4096)
     }
 
     @Test func aPageReReadSoonAfterEvictionIsRememberedAsHot() {

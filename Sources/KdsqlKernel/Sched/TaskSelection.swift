@@ -59,8 +59,9 @@ public struct TaskSelection {
                 let candidate: UInt64
                 if !pending.isEmpty {
                     candidate = pending.removeFirst()
-                } else if var w = walk, let t = try w.next() {
-                    walk = w
+                } else if let t = try walk?.next() {
+                    // Advanced in place: a copy of the walk would share its
+                    // visited set, and each insert would then copy the set.
                     candidate = t
                 } else {
                     return nil
