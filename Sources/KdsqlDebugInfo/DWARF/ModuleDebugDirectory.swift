@@ -69,7 +69,7 @@ public struct ModuleDebugDirectory: Sendable {
         return nil
     }
 
-    /// The files for a module name, those whose build ID is `buildID` first.
+    /// The files with DWARF for a module name, in path order.
     public func candidates(for module: String) -> [ModuleDebugFile] { files[module] ?? [] }
 
     private mutating func walk(_ directory: String, depth: Int, seen: inout Int) {
