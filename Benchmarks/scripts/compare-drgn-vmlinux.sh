@@ -7,7 +7,7 @@
 #   frames  every task's backtrace with inlined frames and source lines;
 #           frames/s = frames / median
 #
-# Needs: a release build (swift build -c release), hyperfine (apt), drgn in a venv
+# Needs: a release build (make release: static Swift runtime, as shipped), hyperfine (apt), drgn in a venv
 # (python3 -m venv ~/.cache/kdsql/venv && ~/.cache/kdsql/venv/bin/pip install drgn)
 # and the debug vmlinux (`make debug-vmlinux`).
 #

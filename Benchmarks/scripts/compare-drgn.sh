@@ -3,7 +3,7 @@
 # drgn answering "how many bash tasks?" on the same dump, alternating runs,
 # medians reported by hyperfine; peak RSS from /usr/bin/time.
 #
-# Needs: a release build (swift build -c release), hyperfine (apt), drgn in a
+# Needs: a release build (make release: static Swift runtime, as shipped), hyperfine (apt), drgn in a
 # venv (python3 -m venv V && V/bin/pip install drgn==0.3.0) and the debug
 # vmlinux from linux-image-6.1.0-56-cloud-amd64-dbg (apt-get download, dpkg -x).
 #

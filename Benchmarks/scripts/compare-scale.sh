@@ -8,13 +8,14 @@
 #   seed   SELECT count(*) FROM tasks WHERE comm='bash' on the 6.1 kdump:
 #          kdsql (libdeflate), kdsql with KDSQL_ZLIB=zlib (zlib alone), drgn
 #   tasks, vmas, files on the scale dump (Tests/Fixtures/make-dump scale):
-#          rows/s end to end (start-up included) for kdsql and drgn, and
+#          rows/s end to end (start-up included) for kdsql, kdsql without its
+#          read-ahead worker (KDSQL_READAHEAD=0) and drgn, and
 #          drgn's walk alone (its own timer, after its start-up)
 #   rss    peak RSS of each query (/usr/bin/time), against 64 MiB + the cache cap
 #   flat   indexing a makedumpfile -F stream in place: (open .flat - open the
 #          same dump as a plain kdump) / flat size
 #
-# Needs: swift build -c release, /usr/bin/time (apt time), drgn in
+# Needs: make release (static Swift runtime, as shipped), /usr/bin/time (apt time), drgn in
 # ~/.cache/kdsql/venv, the debug vmlinux (make debug-vmlinux).
 #
 #   Benchmarks/scripts/compare-scale.sh [SCALE_DUMP [SEED_DUMP [FLAT [FLAT_AS_KDUMP [VMLINUX]]]]]
@@ -70,16 +71,19 @@ if [[ -f $scale ]]; then
         drows=$($drgn "$t" "$vmlinux" "$scale" 2>"$out/walk")
         walk=$(sed -n 's/^walk //p' "$out/walk")
         "$alt" "${SCALE_RUNS:-5}" 1 kdsql "sh:exec $kdsql --cache-mb $cache $scale -c \"${q[$t]}\"" \
+            alone "sh:KDSQL_READAHEAD=0 exec $kdsql --cache-mb $cache $scale -c \"${q[$t]}\"" \
             drgn "$drgn $t $vmlinux $scale" >"$out/$t.json"
         python3 - "$out/$t.json" "$t" "$rows" "$drows" "$walk" "$cache" \
             "$(rss "$kdsql" --cache-mb "$cache" "$scale" -c "${q[$t]}")" "$(rss $drgn "$t" "$vmlinux" "$scale")" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); k, d = r["kdsql"], r["drgn"]
+r = json.load(open(sys.argv[1])); k, a, d = r["kdsql"], r["alone"], r["drgn"]
 t, rows, drows, walk, cache, rss, drss = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 print(f"{t:6s} rows kdsql {rows}, drgn {drows} ({k['runs']} rounds)")
 print(f"       wall: kdsql {k['wall']:.3f} s = {rows/k['wall']:,.0f} rows/s; drgn {d['wall']:.3f} s = {drows/d['wall']:,.0f} rows/s"
       f" (its walk alone {walk:.3f} s, one run); drgn/kdsql {d['wall']/k['wall']:.1f}x")
 print(f"       cpu:  kdsql {k['cpu']:.3f} s = {rows/k['cpu']:,.0f} rows/s; drgn {d['cpu']:.3f} s; drgn/kdsql {d['cpu']/k['cpu']:.1f}x")
+print(f"       without read-ahead (KDSQL_READAHEAD=0): wall {a['wall']:.3f} s = {rows/a['wall']:,.0f} rows/s, cpu {a['cpu']:.3f} s;"
+      f" read-ahead gains {a['wall']/k['wall']:.2f}x wall for {k['cpu']/a['cpu']:.2f}x cpu")
 print(f"       peak RSS kdsql {rss/1024:.1f} MiB (goal <= {64+cache}), drgn {drss/1024:.1f} MiB")
 PY
     done

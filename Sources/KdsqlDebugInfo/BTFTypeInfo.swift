@@ -71,7 +71,84 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         self.owner = owner
     }
 
+    /// Parses nothing: takes the blob in place as `init(borrowing:owner:)`
+    /// does, with the record offsets and name index from `index`, which
+    /// `persistentIndex()` made for this very blob (the BTF cache keeps the
+    /// two in one file under one fingerprint). Throws if `index` is not such
+    /// an index for a blob of this size; every offset and stored id is
+    /// bounds-checked, so a wrong index cannot make a read leave the blob.
+    public init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject, index: UnsafeRawBufferPointer) throws {
+        let stored = try StoredIndex(index, blobSize: blob.count)
+        self.offsets = stored.offsets
+        self.stringBase = stored.stringBase
+        self.stringLength = stored.stringLength
+        self.blob = blob
+        self.ownedBlob = nil
+        self.owner = owner
+        nameIndex.withLock { $0 = stored.names }
+    }
+
     deinit { ownedBlob?.deallocate() }
+
+    // MARK: - Stored index
+
+    /// The record offsets and the name index, serialised (all little-endian
+    /// u32): "KDSQLBTI", version 1, number of offsets, string base, string
+    /// length, name-table capacity, names stored, blob size, then the offsets,
+    /// the name table's slots and its hashes.
+    public func persistentIndex() -> [UInt8] {
+        let names = nameIndex.withLock { slot -> ByteNameIndex in
+            if slot == nil { slot = buildNameIndex() }
+            return slot!
+        }
+        let (slots, hashes) = names.storage
+        var out: [UInt8] = Array(StoredIndex.magic.utf8)
+        func put(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out += $0 } }
+        for v in [StoredIndex.version, offsets.count, stringBase, stringLength, slots.count, names.count, blob.count] { put(v) }
+        out.reserveCapacity(out.count + 4 * (offsets.count + 2 * slots.count))
+        for v in offsets { put(Int(v)) }
+        for v in slots { put(Int(v)) }
+        for v in hashes { put(Int(v)) }
+        return out
+    }
+
+    private struct StoredIndex {
+        static let magic = "KDSQLBTI"
+        static let version = 1
+        static let headerSize = 8 + 7 * 4
+        var offsets: [UInt32]
+        var stringBase: Int
+        var stringLength: Int
+        var names: ByteNameIndex
+
+        init(_ b: UnsafeRawBufferPointer, blobSize: Int) throws {
+            func bad(_ why: String) -> DebugInfoError { .malformed(what: "stored BTF index", detail: why) }
+            guard b.count >= Self.headerSize, b.prefix(8).elementsEqual(Self.magic.utf8) else { throw bad("no KDSQLBTI header") }
+            func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+            let (version, count, base, length, capacity, stored, size) = (u32(8), u32(12), u32(16), u32(20), u32(24), u32(28), u32(32))
+            guard version == Self.version else { throw bad("version \(version), kdsql writes \(Self.version)") }
+            guard size == blobSize, count >= 1, base + length <= blobSize, length > 0,
+                  b.count == Self.headerSize + 4 * (count + 2 * capacity) else { throw bad("sizes do not match the blob") }
+            func words(_ at: Int, _ n: Int) -> [UInt32] {
+                [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    for i in 0..<n { buffer[i] = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at + 4 * i, as: UInt32.self)) }
+                    initialized = n
+                }
+            }
+            offsets = words(Self.headerSize, count)
+            // Every record's fixed 12 bytes lie inside the blob, before the strings.
+            guard offsets.dropFirst().allSatisfy({ Int($0) + 12 <= blobSize }) else { throw bad("a record offset lies outside the blob") }
+            let slots = words(Self.headerSize + 4 * count, capacity)
+            // A slot holds a type id + 1 (0: empty), and ids run 1..<count.
+            guard slots.allSatisfy({ Int($0) < count }) else { throw bad("a name names no type") }
+            guard let names = ByteNameIndex(slots: slots, hashes: words(Self.headerSize + 4 * (count + capacity), capacity), count: stored) else {
+                throw bad("name table of \(capacity) slots holding \(stored)")
+            }
+            self.names = names
+            stringBase = base
+            stringLength = length
+        }
+    }
 
     // MARK: - Parsing
 

@@ -22,6 +22,21 @@ struct ByteNameIndex: Sendable {
         mask = capacity - 1
     }
 
+    /// A table as `slots`/`hashes` show it (a stored copy of one, e.g. the
+    /// BTF cache's index); nil unless the sizes are a power of two, equal,
+    /// and `count` leaves a free slot.
+    init?(slots: [UInt32], hashes: [UInt32], count: Int) {
+        guard slots.count >= 16, slots.count == hashes.count, slots.count & (slots.count - 1) == 0,
+              count >= 0, count < slots.count else { return nil }
+        self.slots = slots
+        self.hashes = hashes
+        mask = slots.count - 1
+        self.count = count
+    }
+
+    /// The table's two arrays, for storing it.
+    var storage: (slots: [UInt32], hashes: [UInt32]) { (slots, hashes) }
+
     /// FNV-1a over the bytes, then a murmur3 finaliser so that the low bits
     /// used as the slot number are well mixed. `seed` separates namespaces
     /// (BTF's struct/union/enum/typedef names share one table).

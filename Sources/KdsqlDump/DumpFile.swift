@@ -42,6 +42,10 @@ public struct PageCacheStats: Sendable, Equatable {
     public var pagesRead: UInt64 = 0
     public var capacityBytes: UInt64 = 0
     public var residentBytes: UInt64 = 0
+    /// Pages the read-ahead worker decoded, and how many of them the reader
+    /// used (ReadAhead); both 0 when no worker ran. They depend on timing.
+    public var readAheadDecoded: UInt64 = 0
+    public var readAheadUsed: UInt64 = 0
     public init() {}
 }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
 /// A kdump-compressed ("diskdump") dump: makedumpfile -c/-l/-p/-z or no
 /// compression flag, QEMU dump-guest-memory kdump-*, or (through
 /// `FlattenedByteSource`) a makedumpfile -F stream.
@@ -64,6 +68,13 @@ public final class KdumpCompressedFile: DumpFile {
     private var lastPage: UnsafeRawPointer?
     /// Holds a page's stored bytes when they are not contiguous in the source.
     private var scratch: UnsafeMutableRawBufferPointer
+    /// Decodes the rest of a missed page's block on another core (ReadAhead);
+    /// started after `readAheadAfter` misses, when the dump and machine allow.
+    private var readAhead: ReadAhead?
+    /// Misses to go before the worker starts (tests set 1, or .max for never).
+    var readAheadAfter = 256
+    /// Whether a read-ahead worker is running.
+    var readsAhead: Bool { readAhead != nil }
 
     /// Size of `struct disk_dump_header` on a 64-bit machine (tasks[] is empty).
     static let headerSize = 464
@@ -332,7 +343,10 @@ public final class KdumpCompressedFile: DumpFile {
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * blockSize, alignment: 16)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        readAhead?.stop()
+        scratch.deallocate()
+    }
 
     /// Counts the dumped pages whose descriptor or data lies past the end of
     /// the file (one pass over the surviving descriptors, only for cut files).
@@ -407,7 +421,15 @@ public final class KdumpCompressedFile: DumpFile {
         }
     }
 
-    public var cacheStats: PageCacheStats { cache.stats }
+    public var cacheStats: PageCacheStats {
+        var s = cache.stats
+        if let readAhead {
+            let (decoded, used) = readAhead.counts
+            s.readAheadDecoded = UInt64(decoded)
+            s.readAheadUsed = UInt64(used)
+        }
+        return s
+    }
 
     public func presentPageFrames() -> [UInt64] {
         var pfns: [UInt64] = []
@@ -466,6 +488,36 @@ public final class KdumpCompressedFile: DumpFile {
         return (offset, size, flags)
     }
 
+    // MARK: - Read-ahead
+
+    /// The slab allocator's largest usual block: 8 pages (order 3). Blocks are
+    /// aligned to their size in physical memory.
+    static let readAheadBlock: UInt64 = 8
+
+    /// Asks for the other pages of `pfn`'s block that are dumped and not cached.
+    private func askAhead(_ readAhead: ReadAhead, around pfn: UInt64) {
+        let first = pfn & ~(Self.readAheadBlock - 1)
+        var wanted: [UInt64] = []
+        wanted.reserveCapacity(Int(Self.readAheadBlock))
+        for q in first..<(first + Self.readAheadBlock) where q != pfn && isPresent(pfn: q) && !cache.contains(q) {
+            wanted.append(q)
+        }
+        if !wanted.isEmpty { readAhead.request(wanted) }
+    }
+
+    /// A started read-ahead worker, or nil where it cannot pay: a machine with
+    /// one usable CPU (it would only add work), pages stored without
+    /// compression (nothing to save), a source that is not one plain mapped
+    /// file (a -F stream's reader is not shared across threads), or
+    /// `KDSQL_READAHEAD=0` (to compare).
+    private func startReadAhead() -> ReadAhead? {
+        if let v = getenv("KDSQL_READAHEAD"), String(cString: v) == "0" { return nil }
+        guard !compression.isEmpty, let mapped = source as? MappedFile, ReadAhead.usableCPUs() >= 2 else { return nil }
+        let worker = ReadAheadDecoder(file: self, source: mapped, decompressor: PageDecompressor(zlibBackend: zlibBackend))
+        let readAhead = ReadAhead(pageSize: blockSize) { pfn, page in worker.decode(pfn, into: page) }
+        return readAhead.start() ? readAhead : nil
+    }
+
     public func storedBytesFingerprint(physical: UInt64, count: Int) throws -> UInt64? {
         var fp = Fingerprint()
         let first = physical >> pageShift, end = (physical + UInt64(count) + UInt64(blockSize) - 1) >> pageShift
@@ -491,6 +543,18 @@ public final class KdumpCompressedFile: DumpFile {
             }
             throw DumpError.pageExcluded(physicalAddress: address)
         }
+        if let readAhead {
+            defer { askAhead(readAhead, around: pfn) }
+            if let slot = readAhead.claim(pfn) {
+                let page = cache.insert(pfn) { dst in readAhead.copy(slot: slot, into: dst) }
+                readAhead.release(slot)
+                cache.countDecoded(bytes: blockSize)
+                return page
+            }
+        } else if readAheadAfter > 0 {
+            readAheadAfter -= 1
+            if readAheadAfter == 0 { readAhead = startReadAhead() }
+        }
         let (offset, size, flags) = try descriptor(pfn: pfn)
         let stored: UnsafeRawBufferPointer
         if let direct = source.contiguousBytes(at: offset, count: size) {
@@ -509,5 +573,21 @@ public final class KdumpCompressedFile: DumpFile {
         }
         cache.countDecoded(bytes: blockSize)
         return page
+    }
+}
+
+/// The worker thread's side of a kdump file: its own decompressor, and only
+/// the reader's immutable state (bitmaps, descriptor table, the mapped file).
+/// `unowned(unsafe)`: the file stops its ReadAhead (joining the thread) in
+/// its deinit, before any of that goes away.
+private struct ReadAheadDecoder: @unchecked Sendable {
+    unowned(unsafe) let file: KdumpCompressedFile
+    let source: MappedFile
+    let decompressor: PageDecompressor
+
+    func decode(_ pfn: UInt64, into page: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let (offset, size, flags) = try? file.descriptor(pfn: pfn),
+              let stored = source.contiguousBytes(at: offset, count: size) else { return false }
+        return (try? decompressor.decode(flags: flags, source: stored, into: page, pfn: pfn, fileOffset: offset)) != nil
     }
 }

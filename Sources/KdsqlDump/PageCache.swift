@@ -158,6 +158,13 @@ public final class PageCache {
         return UnsafeRawPointer(slab + Int(slot) * pageSize)
     }
 
+    /// Whether page `pfn` is cached; counts nothing and changes no order.
+    @inline(__always)
+    public func contains(_ pfn: UInt64) -> Bool {
+        let i = find(pfn &+ 1)
+        return i >= 0 && hashValues[i] >= 0
+    }
+
     /// Takes a slot for `pfn`, lets `fill` write the page into it, and returns
     /// the cached page. If `fill` throws, nothing is cached.
     public func insert(_ pfn: UInt64, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows -> UnsafeRawPointer {

@@ -29,33 +29,50 @@ struct BTFCache {
         path = directory.map { $0 + "/" + name } ?? LocalCache.path(kind: "btf", name: name)
     }
 
-    /// The cached blob, mapped read-only, if the file holds exactly `count`
-    /// bytes followed by the fingerprint of those bytes (a copy damaged on
-    /// disk is not used). Mapped rather than read: the pages are the kernel's
-    /// page cache, shared by every kdsql process, where reading would copy
-    /// them into fresh memory (two thirds of a warm start's page faults).
-    /// Copies are replaced by rename, never rewritten in place, so a mapped
-    /// one cannot shrink under the reader.
-    func load(count: Int) -> MappedFile? {
-        guard let path, let file = try? MappedFile(path: path), file.size == UInt64(count) + 8,
-              let base = file.base else { return nil }
-        let stored = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: count, as: UInt64.self))
-        var fp = Fingerprint()
-        fp.add(UnsafeRawBufferPointer(start: base, count: count))
-        guard stored == fp.value else { return nil }
-        LocalCache.touch(path)
-        return file
+    /// A cached copy: the blob, and the parsed index stored after it
+    /// (`BTFTypeInfo.persistentIndex()`), both inside one read-only mapping.
+    struct Copy {
+        let file: MappedFile
+        let blob: UnsafeRawBufferPointer
+        let index: UnsafeRawBufferPointer
     }
 
-    /// Writes the blob atomically (temporary file, then rename).
-    func store(_ bytes: [UInt8]) {
+    /// The cached copy, mapped read-only, if the file holds exactly `count`
+    /// blob bytes, an index, the index's length and the fingerprint of all
+    /// that (a copy damaged on disk, or written by an older kdsql, is not
+    /// used). Mapped rather than read: the pages are the kernel's page
+    /// cache, shared by every kdsql process, where reading would copy them
+    /// into fresh memory (two thirds of a warm start's page faults). Copies
+    /// are replaced by rename, never rewritten in place, so a mapped one
+    /// cannot shrink under the reader.
+    func load(count: Int) -> Copy? {
+        guard let path, let file = try? MappedFile(path: path), let base = file.base,
+              file.size >= UInt64(count) + 16 else { return nil }
+        let size = Int(file.size)
+        let indexLength = Int(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: size - 16, as: UInt64.self)))
+        guard indexLength == size - 16 - count else { return nil }
+        let stored = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self))
+        var fp = Fingerprint()
+        fp.add(UnsafeRawBufferPointer(start: base, count: size - 8))
+        guard stored == fp.value else { return nil }
+        LocalCache.touch(path)
+        return Copy(file: file, blob: UnsafeRawBufferPointer(start: base, count: count),
+                    index: UnsafeRawBufferPointer(start: base + count, count: indexLength))
+    }
+
+    /// Writes the blob and its index atomically (temporary file, then rename).
+    func store(_ bytes: [UInt8], index: [UInt8]) {
         guard let path else { return }
         var fp = Fingerprint()
-        bytes.withUnsafeBytes { fp.add($0) }
+        var tail = index
+        withUnsafeBytes(of: UInt64(index.count).littleEndian) { tail += $0 }
+        var all = bytes
+        all += tail
+        all.withUnsafeBytes { fp.add($0) }
         LocalCache.writeAtomically(path, mode: "wb") { f in
-            var written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+            var written = all.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
             written += withUnsafeBytes(of: fp.value.littleEndian) { fwrite($0.baseAddress, 1, 8, f) }
-            return written == bytes.count + 8
+            return written == all.count + 8
         }
         if let directory = LocalCache.directory(of: path) {
             LocalCache.prune(directory: directory, suffix: ".btf", keep: Self.keep, maxBytes: Self.maxBytes)

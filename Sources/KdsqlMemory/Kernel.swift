@@ -231,10 +231,15 @@ public final class Kernel {
         }
         let btf: BTFTypeInfo
         switch try btfBlob(start: start, count: Int(stop - start)) {
-        case .cached(let file):
-            btf = try BTFTypeInfo(borrowing: UnsafeRawBufferPointer(start: file.base, count: Int(stop - start)), owner: file)
-        case .read(let bytes):
+        case .cached(let copy):
+            // The stored index spares both passes over the blob; should it not
+            // fit (it always should), the blob is parsed as read.
+            btf = try (try? BTFTypeInfo(borrowing: copy.blob, owner: copy.file, index: copy.index))
+                ?? BTFTypeInfo(borrowing: copy.blob, owner: copy.file)
+        case .read(let bytes, let cache):
             btf = try BTFTypeInfo(bytes: bytes)
+            // Only a blob that parsed is kept, with its index.
+            cache.store(bytes, index: btf.persistentIndex())
         }
         loadedTypes = btf
         return btf
@@ -242,9 +247,9 @@ public final class Kernel {
 
     private enum BTFBlob {
         /// This build's local copy, mapped (BTFCache).
-        case cached(MappedFile)
-        /// Read out of the dump.
-        case read([UInt8])
+        case cached(BTFCache.Copy)
+        /// Read out of the dump, to be remembered in `cache`.
+        case read([UInt8], BTFCache)
     }
 
     /// The BTF blob: from the local copy of this build's BTF when it matches
@@ -268,8 +273,7 @@ public final class Kernel {
         } else {
             try bytes.withUnsafeMutableBytes { try read(virtual: start, into: $0) }
         }
-        cache.store(bytes)
-        return .read(bytes)
+        return .read(bytes, cache)
     }
 
     // MARK: Virtual memory

@@ -173,6 +173,10 @@ public final class ConnectionContext {
         out.append(("pages_read", i(c.pagesRead)))
         out.append(("resident_bytes", i(c.residentBytes)))
         out.append(("capacity_bytes", i(c.capacityBytes)))
+        if c.readAheadDecoded > 0 {
+            out.append(("read_ahead_decoded", i(c.readAheadDecoded)))
+            out.append(("read_ahead_used", i(c.readAheadUsed)))
+        }
         // DWARF is indexed one compilation unit at a time, as types are asked for.
         if let dwarf = (types ?? kernel?.loadedTypeInfo) as? DwarfTypeInfo {
             out.append(("dwarf_units_indexed", Int64(dwarf.unitsIndexed)))

@@ -57,6 +57,11 @@ public final class VFSPath {
     var dnameCache: [UInt64: DName] = [:]
     var cache: [Key: String] = [:]
     struct Key: Hashable { var path: PathRef; var root: PathRef? }
+    /// A point of `prependPath`'s walk (dentry and struct mount, towards
+    /// `root`): the rest of the walk, and so the text, depends on nothing else.
+    struct WalkState: Hashable { var dentry: UInt64; var mount: UInt64; var root: PathRef? }
+    /// Texts of directories met by earlier walks.
+    var prefixCache: [WalkState: String] = [:]
 
     public init(kernel: Kernel) throws {
         self.kernel = kernel
@@ -156,13 +161,24 @@ public final class VFSPath {
     /// `__prepend_path()` + `prepend_path()`: the mount-aware walk to the
     /// root, without d_dname or ` (deleted)` (what /proc/mounts shows).
     public func prependPath(_ path: PathRef, root: PathRef?) throws -> String {
-        var components: [String] = []
+        // Levels passed on the way up (the leaf first), each with the text of
+        // the directory it names once the walk is done.
+        var levels: [(state: WalkState, name: String)] = []
         var dentry = path.dentry
         // real_mount(): the struct mount around the vfsmount.
         var mount = path.mnt == 0 ? 0 : path.mnt &- mountMnt.offset
         var steps = 0
+        // The text of the state the walk stopped at: empty at a root, or a
+        // directory whose text an earlier walk found (files share directories:
+        // 10,000 files in one directory cost one walk to the root, not 10,000).
+        var base = ""
         while true {
             if let root, dentry == root.dentry, mount &+ mountMnt.offset == root.mnt { break }
+            let state = WalkState(dentry: dentry, mount: mount, root: root)
+            if let known = prefixCache[state] {
+                base = known
+                break
+            }
             steps += 1
             guard steps <= Self.maxDepth else {
                 throw MemoryError.cycle(what: "d_path of dentry 0x\(String(path.dentry, radix: 16))", at: dentry)
@@ -178,11 +194,18 @@ public final class VFSPath {
                 break // the global root (or a detached mount's root)
             }
             if dentry == parentDentry || parentDentry == 0 { break } // escaped: stop like the kernel
-            components.append(try name(dentry: dentry))
+            levels.append((state, try name(dentry: dentry)))
             dentry = parentDentry
         }
-        if components.isEmpty { return "/" }
-        return components.reversed().map { "/" + $0 }.joined()
+        if levels.isEmpty { return base.isEmpty ? "/" : base }
+        if prefixCache.count > 100_000 { prefixCache.removeAll(keepingCapacity: true) }
+        var text = base
+        for (i, level) in levels.enumerated().reversed() {
+            text += "/" + level.name
+            // Directories only: the leaf's own text is cached by `path`.
+            if i > 0 { prefixCache[level.state] = text }
+        }
+        return text
     }
 
     /// The name a `d_op->d_dname` method would produce, or nil when the
