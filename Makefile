@@ -30,7 +30,8 @@ FIXTURE_SETS := linux-6.1-cloud-amd64:vmcore-mdf-d31-zlib.kdump:6.1.0-56-cloud-a
 MATRIX_SETS := linux-5.10-cloud-amd64:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-amd64 \
                linux-5.10-cloud-amd64-oops:vmcore-mdf-d31-zlib.kdump:5.10.0-32-cloud-amd64 \
                $(FIXTURE_SETS) \
-               linux-7.3-cloud-amd64:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64
+               linux-7.3-cloud-amd64:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64 \
+               linux-7.3-cloud-amd64-oops:vmcore-mdf-d23-zlib.kdump:7.3.4+deb13-cloud-amd64
 MATRIX_GENERATIONS := 5.10,6.1,6.12,7.3
 # the generated views sets of the matrix (`make-dump --kernel KVER views`; 6.1's is in
 # FIXTURE_SETS) and the suites that read them (Tests/KdsqlKernelTests/Views,

@@ -36,24 +36,20 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// (including big-endian BTF), a truncated header, sections that run past
     /// the end of the blob, a record that runs past the end of the type section,
     /// an unknown kind, or a name offset outside the string section.
-    public init(bytes: [UInt8]) throws {
+    public convenience init(bytes: [UInt8]) throws {
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
         bytes.withUnsafeBytes { src in
             if let s = src.baseAddress, let d = copy.baseAddress { d.copyMemory(from: s, byteCount: src.count) }
         }
         let blob = UnsafeRawBufferPointer(rebasing: copy[0..<bytes.count])
+        let layout: Layout
         do {
-            let layout = try BTFTypeInfo.parse(blob)
-            self.offsets = layout.offsets
-            self.stringBase = layout.stringBase
-            self.stringLength = layout.stringLength
-            self.blob = blob
-            self.ownedBlob = copy
-            self.owner = nil
+            layout = try BTFTypeInfo.parse(blob)
         } catch {
             copy.deallocate()
             throw error
         }
+        self.init(blob: blob, layout: layout, ownedBlob: copy, owner: nil)
     }
 
     /// Parses a BTF blob in place, without a copy: `owner` keeps `blob`'s
@@ -61,14 +57,8 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// file mapped read-only: its pages come from the kernel's page cache,
     /// where a copy would fault in and fill 4 MiB of fresh memory per process).
     /// Checks as `init(bytes:)` does.
-    public init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject) throws {
-        let layout = try BTFTypeInfo.parse(blob)
-        self.offsets = layout.offsets
-        self.stringBase = layout.stringBase
-        self.stringLength = layout.stringLength
-        self.blob = blob
-        self.ownedBlob = nil
-        self.owner = owner
+    public convenience init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject) throws {
+        self.init(blob: blob, layout: try BTFTypeInfo.parse(blob), ownedBlob: nil, owner: owner)
     }
 
     /// Parses nothing: takes the blob in place as `init(borrowing:owner:)`
@@ -77,15 +67,19 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     /// two in one file under one fingerprint). Throws if `index` is not such
     /// an index for a blob of this size; every offset and stored id is
     /// bounds-checked, so a wrong index cannot make a read leave the blob.
-    public init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject, index: UnsafeRawBufferPointer) throws {
+    public convenience init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject, index: UnsafeRawBufferPointer) throws {
         let stored = try StoredIndex(index, blobSize: blob.count)
-        self.offsets = stored.offsets
-        self.stringBase = stored.stringBase
-        self.stringLength = stored.stringLength
-        self.blob = blob
-        self.ownedBlob = nil
-        self.owner = owner
+        self.init(blob: blob, layout: stored.layout, ownedBlob: nil, owner: owner)
         nameIndex.withLock { $0 = stored.names }
+    }
+
+    private init(blob: UnsafeRawBufferPointer, layout: Layout, ownedBlob: UnsafeMutableRawBufferPointer?, owner: AnyObject?) {
+        self.offsets = layout.offsets
+        self.stringBase = layout.stringBase
+        self.stringLength = layout.stringLength
+        self.blob = blob
+        self.ownedBlob = ownedBlob
+        self.owner = owner
     }
 
     deinit { ownedBlob?.deallocate() }
@@ -116,9 +110,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         static let magic = "KDSQLBTI"
         static let version = 1
         static let headerSize = 8 + 7 * 4
-        var offsets: [UInt32]
-        var stringBase: Int
-        var stringLength: Int
+        var layout: Layout
         var names: ByteNameIndex
 
         init(_ b: UnsafeRawBufferPointer, blobSize: Int) throws {
@@ -135,7 +127,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
                     initialized = n
                 }
             }
-            offsets = words(Self.headerSize, count)
+            let offsets = words(Self.headerSize, count)
             // Every record's fixed 12 bytes lie inside the blob, before the strings.
             guard offsets.dropFirst().allSatisfy({ Int($0) + 12 <= blobSize }) else { throw bad("a record offset lies outside the blob") }
             let slots = words(Self.headerSize + 4 * count, capacity)
@@ -145,8 +137,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
                 throw bad("name table of \(capacity) slots holding \(stored)")
             }
             self.names = names
-            stringBase = base
-            stringLength = length
+            layout = Layout(offsets: offsets, stringBase: base, stringLength: length)
         }
     }
 

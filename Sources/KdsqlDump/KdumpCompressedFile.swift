@@ -71,8 +71,12 @@ public final class KdumpCompressedFile: DumpFile {
     /// Decodes the rest of a missed page's block on another core (ReadAhead);
     /// started after `readAheadAfter` misses, when the dump and machine allow.
     private var readAhead: ReadAhead?
-    /// Misses to go before the worker starts (tests set 1, or .max for never).
-    var readAheadAfter = 256
+    /// Misses to go before the worker starts (tests set 1, or .max for
+    /// never): 2,048 pages (8 MiB decoded) is a long scan; a question like the
+    /// seed's (a few hundred misses) is over before a thread would pay.
+    var readAheadAfter = 2048
+    /// Tests set true to start the worker whatever the machine's load.
+    var readAheadIgnoresLoad = false
     /// Whether a read-ahead worker is running.
     var readsAhead: Bool { readAhead != nil }
 
@@ -505,14 +509,15 @@ public final class KdumpCompressedFile: DumpFile {
         if !wanted.isEmpty { readAhead.request(wanted) }
     }
 
-    /// A started read-ahead worker, or nil where it cannot pay: a machine with
-    /// one usable CPU (it would only add work), pages stored without
-    /// compression (nothing to save), a source that is not one plain mapped
-    /// file (a -F stream's reader is not shared across threads), or
-    /// `KDSQL_READAHEAD=0` (to compare).
+    /// A started read-ahead worker, or nil where it cannot pay: no core to
+    /// spare (one usable CPU, or the others busy: ReadAhead.hasSpareCore),
+    /// pages stored without compression (nothing to save), a source that is
+    /// not one plain mapped file (a -F stream's reader is not shared across
+    /// threads), or `KDSQL_READAHEAD=0` (to compare).
     private func startReadAhead() -> ReadAhead? {
         if let v = getenv("KDSQL_READAHEAD"), String(cString: v) == "0" { return nil }
-        guard !compression.isEmpty, let mapped = source as? MappedFile, ReadAhead.usableCPUs() >= 2 else { return nil }
+        guard !compression.isEmpty, let mapped = source as? MappedFile else { return nil }
+        guard readAheadIgnoresLoad ? ReadAhead.usableCPUs() >= 2 : ReadAhead.hasSpareCore() else { return nil }
         let worker = ReadAheadDecoder(file: self, source: mapped, decompressor: PageDecompressor(zlibBackend: zlibBackend))
         let readAhead = ReadAhead(pageSize: blockSize) { pfn, page in worker.decode(pfn, into: page) }
         return readAhead.start() ? readAhead : nil

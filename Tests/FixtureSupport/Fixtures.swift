@@ -252,7 +252,7 @@ public struct KernelGeneration: Sendable, CustomStringConvertible {
     public let dump: String
     /// Made by make-dump with `--oracle`: the sets carry drgn's stacks (oracle/stacks.csv).
     public let hasOracle: Bool
-    /// The oops set exists for this generation (7.x needs gcc-14 for the module).
+    /// The oops set exists for this generation (make-dump builds 7.x's module in a trixie build root).
     public let hasOops: Bool
     /// The views set exists for this generation (`make-dump --kernel KVER views`; 6.1's is shared).
     public let hasViews: Bool
@@ -271,7 +271,7 @@ extension Fixtures {
         KernelGeneration(series: "5.10", release: "5.10.0-32-cloud-amd64", dump: "vmcore-mdf-d31-zlib.kdump", hasOracle: true, hasOops: true, hasViews: true),
         KernelGeneration(series: "6.1", release: "6.1.0-56-cloud-amd64", dump: "vmcore-mdf-d31-zlib.kdump", hasOracle: false, hasOops: true, hasViews: true),
         KernelGeneration(series: "6.12", release: "6.12.117+deb12-cloud-amd64", dump: "vmcore-mdf-d23-zlib.kdump", hasOracle: false, hasOops: true, hasViews: false),
-        KernelGeneration(series: "7.3", release: "7.3.4+deb13-cloud-amd64", dump: "vmcore-mdf-d23-zlib.kdump", hasOracle: true, hasOops: false, hasViews: true),
+        KernelGeneration(series: "7.3", release: "7.3.4+deb13-cloud-amd64", dump: "vmcore-mdf-d23-zlib.kdump", hasOracle: true, hasOops: true, hasViews: true),
     ]
 
     /// The generations this run tests: `$KDSQL_GENERATIONS` (comma-separated

@@ -73,6 +73,16 @@ import FixtureSupport
         #expect(cache.stats.evictions == 1000 - 16)
     }
 
+    @Test func aLargeCacheKeepsItsProbationQueueAtFourMiB() {
+        let cache = PageCache(capacityBytes: 64 << 20)
+        #expect(cache.inLimit == 1024)
+        for pfn in UInt64(0)..<3000 {
+            _ = cache.insert(pfn, fill: Self.fill(pfn))
+        }
+        #expect(cache.stats.residentBytes == 4 << 20)
+        #expect(PageCache(capacityBytes: 1 << 20).inLimit == 64)   // a quarter, below the bound
+    }
+
     @Test func aFailedFillCachesNothing() {
         struct Boom: Error {}
         let cache = PageCache(capacityBytes: 16 * 4096)

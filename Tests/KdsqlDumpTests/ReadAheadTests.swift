@@ -90,6 +90,7 @@ import Glibc
         let ahead = try KdumpCompressedFile(source: MappedFile(path: path), path: path, cacheBytes: 1 << 20)
         let alone = try KdumpCompressedFile(source: MappedFile(path: path), path: path, cacheBytes: 1 << 20)
         ahead.readAheadAfter = 1
+        ahead.readAheadIgnoresLoad = true
         alone.readAheadAfter = .max
         var a = [UInt8](repeating: 0, count: ahead.blockSize), b = a
         var differing = 0
@@ -114,10 +115,26 @@ import Glibc
         }
     }
 
+    @Test func aWorkerStartsOnlyWithACoreToSpare() {
+        #expect(ReadAhead.spareCore(cpus: 2, load1: 0.2, runnable: 1))
+        #expect(ReadAhead.spareCore(cpus: 2, load1: 1.3, runnable: 1))
+        #expect(!ReadAhead.spareCore(cpus: 1, load1: 0, runnable: 1), "one CPU")
+        #expect(!ReadAhead.spareCore(cpus: 2, load1: 0.5, runnable: 2), "another task runnable now")
+        #expect(!ReadAhead.spareCore(cpus: 2, load1: 2.6, runnable: 1), "a busy last minute")
+        #expect(ReadAhead.spareCore(cpus: 8, load1: 4.0, runnable: 3))
+    }
+
+    @Test func theLoadAverageIsRead() throws {
+        let (load1, runnable) = try #require(ReadAhead.loadAverage())
+        #expect(load1 >= 0)
+        #expect(runnable >= 1, "this test itself is running")
+    }
+
     @Test func aFlattenedStreamIsReadWithoutAWorker() throws {
         let path = try Fixtures.dumpPath(Fixtures.sysrq, "vmcore-mdf-d31-zlib.flat")
         let file = try KdumpCompressedFile(flattened: MappedFile(path: path))
         file.readAheadAfter = 1
+        file.readAheadIgnoresLoad = true
         var page = [UInt8](repeating: 0, count: file.blockSize)
         for pfn in file.presentPageFrames().prefix(64) {
             try page.withUnsafeMutableBytes { try file.read(physical: pfn << 12, into: $0) }
