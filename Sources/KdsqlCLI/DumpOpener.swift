@@ -8,6 +8,8 @@ public struct OpenRequest: Equatable, Sendable {
     public var dumpPath: String
     public var systemMap: String?
     public var vmlinux: String?
+    /// `--modules-dir`: module files with DWARF.
+    public var modulesDirectory: String?
     /// "dwarf" or "btf" (`--types`); nil: the default.
     public var types: String?
     public var cacheMB: Int?
@@ -20,7 +22,7 @@ public struct OpenRequest: Equatable, Sendable {
     /// Also load `$XDG_CONFIG_HOME/kdsql/tables/`.
     public var userTableDirectory: Bool
 
-    public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, types: String? = nil,
+    public init(dumpPath: String, systemMap: String? = nil, vmlinux: String? = nil, modulesDirectory: String? = nil, types: String? = nil,
                 cacheMB: Int? = nil, strict: Bool = false, searchLimit: Int? = nil, tables: [String] = [],
                 userTableDirectory: Bool = true) {
         self.tables = tables
@@ -28,6 +30,7 @@ public struct OpenRequest: Equatable, Sendable {
         self.dumpPath = dumpPath
         self.systemMap = systemMap
         self.vmlinux = vmlinux
+        self.modulesDirectory = modulesDirectory
         self.types = types
         self.cacheMB = cacheMB
         self.strict = strict
@@ -42,9 +45,15 @@ public enum DumpOpener {
     public static func open(_ request: OpenRequest) throws(CLIError) -> KdsqlDatabase {
         if let map = request.systemMap { try checkReadable(map, what: "System.map") }
         if let vmlinux = request.vmlinux { try checkReadable(vmlinux, what: "vmlinux") }
+        if let dir = request.modulesDirectory {
+            if let problem = ModuleDebugDirectory.directoryProblem(dir) {
+                throw .cannotUseFile(path: dir, what: "modules directory", reason: problem)
+            }
+        }
         let kernel: Kernel
         do {
             var options = Kernel.Options(systemMapPath: request.systemMap, vmlinuxPath: request.vmlinux,
+                                         modulesDirectory: request.modulesDirectory,
                                          typeSource: request.types.flatMap(TypeSource.init(rawValue:)), strict: request.strict)
             if let mb = request.cacheMB { options.cacheBytes = mb << 20 }
             kernel = try Kernel.open(path: request.dumpPath, options: options)
@@ -63,9 +72,13 @@ public enum DumpOpener {
         user.bind(to: kernel)
         for error in user.errors { writeStandardError("kdsql: warning: table definition not loaded: \(error)") }
         do {
-            return try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(
+            let database = try KdsqlDatabase(context: ConnectionContext(kernel: kernel, options: .init(
                 strict: request.strict, searchLimit: request.searchLimit ?? ConnectionContext.Options().searchLimit)),
                                      extraDefinitions: user.definitions, extraTables: user.registrations)
+            // Matched now rather than at the first query, so that a file of
+            // another build is reported with the other open warnings.
+            if request.modulesDirectory != nil { _ = database.context.session?.moduleDebugInfo() }
+            return database
         } catch {
             throw .cannotOpenDump(path: request.dumpPath, reason: "\(error)")
         }

@@ -89,7 +89,8 @@ struct Invocation {
         let format = command.format ?? .defaultFor(terminal: out.isTerminal)
 
         let database = try DumpOpener.open(OpenRequest(
-            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, types: command.types?.rawValue,
+            dumpPath: dumpPath, systemMap: command.systemMap, vmlinux: vmlinux, modulesDirectory: command.modulesDir,
+            types: command.types?.rawValue,
             cacheMB: command.cacheMB, strict: command.strict, searchLimit: command.searchLimit, tables: command.tables))
         for warning in database.context.kernel?.openWarnings ?? [] { writeStandardError("kdsql: warning: \(warning)") }
 

@@ -19,6 +19,9 @@ public struct KdsqlCommand: ParsableCommand {
     @Option(name: [.customShort("k"), .customLong("vmlinux")], help: ArgumentHelp("Debug vmlinux: symbols from its symbol table, types from its DWARF, source lines in stack_frames. `kdsql VMLINUX DUMP` (crash's order) works too.", valueName: "FILE"))
     public var vmlinux: String?
 
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("Directory of kernel module files with DWARF (e.g. usr/lib/debug/lib/modules/KVER of Debian's linux-image-KVER-dbg), searched recursively for *.ko and *.ko.debug: each loaded module whose name and build ID match a file gets source lines and inlined frames in stack_frames and kd_addr2line; modules.debug_file shows which file.", valueName: "DIR"))
+    public var modulesDir: String?
+
     @Option(name: .customLong("types"), help: ArgumentHelp("Type source: dwarf (the debug vmlinux; found in /usr/lib/debug when -k is not given) or btf (from the dump). Default: dwarf with -k, else btf.", valueName: "dwarf|btf"))
     public var types: TypeSourceArgument?
 

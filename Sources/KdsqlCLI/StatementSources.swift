@@ -7,7 +7,7 @@ enum StatementSource: Equatable {
     case query(String)
 
     /// Options that take a value (so that value is not taken for a positional).
-    static let valueOptions: Set<String> = ["-m", "--system-map", "-k", "--vmlinux", "--types", "--format", "-o", "--output",
+    static let valueOptions: Set<String> = ["-m", "--system-map", "-k", "--vmlinux", "--modules-dir", "--types", "--format", "-o", "--output",
                                             "--cache-mb", "--queries-dir", "--param", "--report"]
 
     /// Which positional is the SQL: the first with --sample, the second

@@ -64,7 +64,34 @@ public final class KernelSession {
     public func sockets() throws -> SocketListing {
         try memo(&_sockets) { try SocketListing(kernel: kernel, tasks: tasks(), taskFiles: taskFiles()) }
     }
-    public func stackTraces() throws -> StackTraces { try memo(&_stackTraces) { try StackTraces(kernel: kernel, tasks: tasks()) } }
+    public func stackTraces() throws -> StackTraces {
+        try memo(&_stackTraces) { try StackTraces(kernel: kernel, tasks: tasks(), moduleDebug: moduleDebugInfo()) }
+    }
+    /// The loaded modules' debug files (`--modules-dir`), matched on first
+    /// use; nil without the option. A directory that cannot be scanned
+    /// becomes a warning, and the modules go without.
+    public func moduleDebugInfo() -> ModuleDebugInfo? {
+        if let done = _moduleDebug { return done }
+        var made: ModuleDebugInfo?
+        if kernel.modulesDirectory != nil {
+            do {
+                made = try ModuleDebugInfo(kernel: kernel, modules: (try? moduleSymbols().modules) ?? [])
+            } catch {
+                kernel.addOpenWarning("module debug files not used: \(error)")
+            }
+        }
+        _moduleDebug = .some(made)
+        return made
+    }
+    private var _moduleDebug: ModuleDebugInfo??
+    /// Functions and source lines of code addresses (kd_addr2line).
+    public func sourceLocations() -> SourceLocations {
+        if let _sourceLocations { return _sourceLocations }
+        let made = SourceLocations(kernel: kernel, modules: try? moduleSymbols(), moduleDebug: moduleDebugInfo())
+        _sourceLocations = made
+        return made
+    }
+    private var _sourceLocations: SourceLocations?
     /// A walker memoised by its type, for walkers declared outside this file
     /// (KernelSessionViews.swift): one instance per session.
     public func shared<T: AnyObject>(_ type: T.Type, _ make: () throws -> T) rethrows -> T {

@@ -13,6 +13,9 @@ public final class Kernel {
         public var systemMapPath: String?
         /// A debug vmlinux: symbols from its ELF symbol table, types from its DWARF.
         public var vmlinuxPath: String?
+        /// A directory of module object files with DWARF (`--modules-dir`):
+        /// searched, when a query needs it, for the debug info of the loaded modules.
+        public var modulesDirectory: String?
         /// Forces a type source; nil: `KDSQL_TYPES`, else DWARF with a vmlinux, else BTF.
         public var typeSource: TypeSource?
         public var cacheBytes: Int
@@ -21,10 +24,11 @@ public final class Kernel {
         /// Refuse a damaged dump (cut short, or headers that disagree) instead
         /// of opening it with warnings.
         public var strict: Bool
-        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, typeSource: TypeSource? = nil,
+        public init(systemMapPath: String? = nil, vmlinuxPath: String? = nil, modulesDirectory: String? = nil, typeSource: TypeSource? = nil,
                     cacheBytes: Int = 64 << 20, btfCacheDirectory: String? = nil, strict: Bool = false) {
             self.systemMapPath = systemMapPath
             self.vmlinuxPath = vmlinuxPath
+            self.modulesDirectory = modulesDirectory
             self.typeSource = typeSource
             self.cacheBytes = cacheBytes
             self.btfCacheDirectory = btfCacheDirectory
@@ -53,6 +57,8 @@ public final class Kernel {
     /// one found for `--types dwarf` without --vmlinux (then only the types
     /// come from it; symbols and backtraces stay as without it).
     public let typesVmlinux: Vmlinux?
+    /// The `--modules-dir` directory (checked to be one when opening; scanned on first need).
+    public let modulesDirectory: String?
     /// Where `types()` reads from.
     public let typeSource: TypeSource
     /// True when the types came from the local BTF copy (for tests and stats).
@@ -120,6 +126,8 @@ public final class Kernel {
         self.translator = translator
 
         self.openWarnings = warnings
+        if let dir = options.modulesDirectory { try ModuleDebugDirectory.checkDirectory(dir) }
+        self.modulesDirectory = options.modulesDirectory
         // A debug vmlinux: given, or looked for when DWARF types are forced.
         let requestedSource = options.typeSource ?? TypeSource.fromEnvironment
         func openChecked(_ path: String) throws -> Vmlinux {

@@ -120,7 +120,7 @@ enum APIBootstrap {
 /// Entry point for a loadable-extension build: records the api table and
 /// registers every table and function on `db` with a context of its own,
 /// plus `kdsql_open()`. With `KDSQL_DUMP` in the environment (and optionally
-/// `KDSQL_SYSTEM_MAP`, `KDSQL_VMLINUX`) that dump is opened at load time,
+/// `KDSQL_SYSTEM_MAP`, `KDSQL_VMLINUX`, `KDSQL_MODULES_DIR`) that dump is opened at load time,
 /// which is how a client that only loads extensions (Datasette) serves one.
 public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                _ api: UnsafePointer<sqlite3_api_routines>?) -> Int32 {
@@ -130,7 +130,8 @@ public func kdsqlExtensionInit(_ db: OpaquePointer?, _ pzErrMsg: UnsafeMutablePo
     do {
         if let dump = ExtensionEnvironment.value("KDSQL_DUMP") {
             context.attach(try OpenFunction.open(dump: dump, systemMap: ExtensionEnvironment.value("KDSQL_SYSTEM_MAP"),
-                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX"), via: "KDSQL_DUMP"))
+                                                 vmlinux: ExtensionEnvironment.value("KDSQL_VMLINUX"),
+                                                 modulesDirectory: ExtensionEnvironment.value("KDSQL_MODULES_DIR"), via: "KDSQL_DUMP"))
         }
         let definitions = try DefinitionSet.builtin()
         for table in Registration.tables {

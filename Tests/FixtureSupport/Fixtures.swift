@@ -68,6 +68,27 @@ public enum Fixtures {
         return found
     }
 
+    /// The directory of a release's module debug files (linux-image-KVER-dbg's
+    /// usr/lib/debug/lib/modules/KVER), of which `make debug-vmlinux` extracts
+    /// those of the fixtures' loaded modules next to the vmlinux. Throws
+    /// (failing the test) when it is missing.
+    public static func debugModulesDirectory(release: String) throws -> String {
+        var candidates: [String] = []
+        if let env = getenv("KDSQL_DEBUG_DIR") {
+            for dir in String(cString: env).split(separator: ":") {
+                candidates += ["\(dir)/lib/modules/\(release)", "\(dir)/usr/lib/debug/lib/modules/\(release)"]
+            }
+        }
+        if let home = getenv("HOME") {
+            candidates.append(String(cString: home) + "/.cache/kdsql/debug/usr/lib/debug/lib/modules/\(release)")
+        }
+        candidates.append("/usr/lib/debug/lib/modules/\(release)")
+        guard let found = candidates.first(where: { access($0 + "/kernel", R_OK) == 0 }) else {
+            throw Missing(what: "module debug files of \(release) (run `make debug-vmlinux`; looked at \(candidates.joined(separator: ", ")))")
+        }
+        return found
+    }
+
     /// The kernel release a set was made from (manifest.json `kernel_release`).
     public static func kernelRelease(_ set: String) throws -> String {
         let manifest = try text(try path(set, "manifest.json"))

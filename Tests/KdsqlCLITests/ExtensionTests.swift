@@ -60,6 +60,21 @@ struct ExtensionTests {
         #expect(result.stderr.contains("kdsql_open(): cannot open /nonexistent/vmcore: No such file or directory"))
     }
 
+    @Test func kdsqlOpensFourthArgumentIsTheModulesDirectory() throws {
+        try requireLibrary()
+        let sysrq = try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump")
+        let modules = try Fixtures.debugModulesDirectory(release: Fixtures.sysrqRelease)
+        let result = try runProcess("/usr/bin/sqlite3", [":memory:", "-cmd", ".load \(Self.libraryStem)",
+                                                         "SELECT kdsql_open('\(sysrq)', NULL, NULL, '\(modules)') IS NOT NULL;",
+                                                         "SELECT debug_file FROM modules WHERE name = 'dummy';"])
+        #expect(result.stderr == "")
+        #expect(result.stdout == "1\n\(modules)/kernel/drivers/net/dummy.ko\n")
+        let missing = try runProcess("/usr/bin/sqlite3", [":memory:", "-cmd", ".load \(Self.libraryStem)",
+                                                          "SELECT kdsql_open('\(sysrq)', NULL, NULL, '/nonexistent/modules');"])
+        #expect(missing.stderr.contains("kdsql_open(): modules directory /nonexistent/modules: No such file or directory"),
+                "\(missing.stderr)")
+    }
+
     @Test func aKDSQLDumpThatCannotBeOpenedFailsTheLoadWithOneLine() throws {
         try requireLibrary()
         let script = """

@@ -58,9 +58,20 @@ public final class DwarfSourceLines: @unchecked Sendable {
     private func lookUp(_ address: UInt64) -> [SourceFrame] {
         var cu = Dwarf_Die()
         guard dwarf_addrdie(dwarf, Dwarf_Addr(address), &cu) != nil else { return [] }
+        return SourceFrameLookup.frames(unit: &cu, at: Dwarf_Addr(address))
+    }
+}
+
+/// The chain of functions at an address inside one compilation unit, shared
+/// by the vmlinux (DwarfSourceLines) and the modules (ModuleDwarf): the unit
+/// is found by each caller its own way, the rest is the same DWARF walk.
+enum SourceFrameLookup {
+    /// `address` is in the unit's own address space (for a module, the
+    /// relocated one).
+    static func frames(unit cu: inout Dwarf_Die, at address: Dwarf_Addr) -> [SourceFrame] {
         var file: String?
         var line: Int?
-        if let row = dwarf_getsrc_die(&cu, Dwarf_Addr(address)) {
+        if let row = dwarf_getsrc_die(&cu, address) {
             file = dwarf_linesrc(row, nil, nil).map { String(cString: $0) }
             var n: Int32 = 0
             if dwarf_lineno(row, &n) == 0 { line = Int(n) }
@@ -69,7 +80,7 @@ public final class DwarfSourceLines: @unchecked Sendable {
         // with the scopes of its abstract definition; the concrete chain of
         // callers comes from dwarf_getscopes_die on that instance.
         var found: UnsafeMutablePointer<Dwarf_Die>?
-        let foundCount = dwarf_getscopes(&cu, Dwarf_Addr(address), &found)
+        let foundCount = dwarf_getscopes(&cu, address, &found)
         defer { free(found) }
         var innermost: Dwarf_Die?
         for i in 0..<Int(max(foundCount, 0)) {

@@ -1,7 +1,8 @@
 import KdsqlDebugInfo
 
 extension StackTraces {
-    /// With a debug vmlinux, each unwound frame of vmlinux code becomes one
+    /// With a debug vmlinux (or a module's debug file, --modules-dir), each
+    /// unwound frame of that code becomes one
     /// row per function at its pc, innermost first: the functions inlined
     /// there (`inlined`), then the real one, each with its source file and
     /// line, as drgn's stack traces and crash's `bt -l` show them; code
@@ -9,25 +10,25 @@ extension StackTraces {
     /// symbol that spans it, as drgn names it. The
     /// registers, pt_regs and exception mark stay on the group's first row;
     /// every row keeps the ELF symbol (`symbol`, `offset`, `size`) of the
-    /// code. Module frames stay as they are (module DWARF is not read yet).
+    /// code. Frames of code without DWARF stay as they are.
     /// Frames are numbered again, inlined ones included, as drgn numbers them.
     func withInlinedFrames(_ frames: [StackFrame]) -> [StackFrame] {
-        guard let sourceLines else { return frames }
+        guard !sourceLocations.isEmpty else { return frames }
         var out: [StackFrame] = []
         out.reserveCapacity(frames.count + frames.count / 2)
         for frame in frames {
-            guard frame.error == nil, frame.module == nil, let at = frame.lookupPC else {
+            guard frame.error == nil, let at = frame.lookupPC else {
                 out.append(frame)
                 continue
             }
-            let functions = sourceLines.frames(at: at &- kernel.kaslrOffset)
+            let functions = sourceLocations.frames(at: at, module: frame.module)
             guard !functions.isEmpty else {
                 out.append(frame)
                 continue
             }
             for (k, f) in functions.enumerated() {
                 var row = frame
-                if let name = f.function ?? sourceLines.vmlinux.functionSymbol(containing: at &- kernel.kaslrOffset) {
+                if let name = f.function {
                     row.function = name
                 }
                 row.inlined = f.inlined

@@ -70,10 +70,13 @@ public final class StackTraces {
     let retFromFork: UInt64?
     /// [__sched_text_start, __sched_text_end) and [__lock_text_start, __lock_text_end).
     let schedulerText: [(UInt64, UInt64)]
-    /// Inlined functions and source lines, when a debug vmlinux was given.
-    let sourceLines: DwarfSourceLines?
+    /// Inlined functions and source lines, when a debug vmlinux or module
+    /// debug files were given.
+    public let sourceLocations: SourceLocations
 
-    public init(kernel: Kernel, tasks: Tasks? = nil) throws {
+    /// `moduleDebug`: the modules' debug files; nil: found here when
+    /// --modules-dir was given (KernelSession shares its own).
+    public init(kernel: Kernel, tasks: Tasks? = nil, moduleDebug: ModuleDebugInfo? = nil) throws {
         self.kernel = kernel
         let tasks = try tasks ?? Tasks(kernel: kernel)
         self.tasks = tasks
@@ -99,7 +102,11 @@ public final class StackTraces {
             .map { (name: $0.1, field: try kernel.field("struct inactive_task_frame", $0.0)) }
         retAddr = try kernel.field("struct inactive_task_frame", "ret_addr")
         retFromFork = kernel.symbols.address(of: "ret_from_fork")
-        sourceLines = kernel.vmlinux.flatMap { try? DwarfSourceLines(vmlinux: $0) }
+        var debug = moduleDebug
+        if debug == nil, kernel.modulesDirectory != nil {
+            debug = try ModuleDebugInfo(kernel: kernel, modules: self.modules?.modules ?? [])
+        }
+        sourceLocations = SourceLocations(kernel: kernel, modules: self.modules, moduleDebug: debug)
         schedulerText = [("__sched_text_start", "__sched_text_end"), ("__lock_text_start", "__lock_text_end")].compactMap { a, b in
             guard let lo = kernel.symbols.address(of: a), let hi = kernel.symbols.address(of: b), hi > lo else { return nil }
             return (lo, hi)

@@ -7,6 +7,8 @@ struct ModulesTable: VirtualTable {
     struct Row {
         var info: ModuleInfo
         var parameters: ModuleParameters?
+        var sections: ModuleSections?
+        var debug: ModuleDebugInfo?
         subscript<T>(dynamicMember path: KeyPath<ModuleInfo, T>) -> T { info[keyPath: path] }
     }
     static var columns: Columns {
@@ -33,7 +35,13 @@ struct ModulesTable: VirtualTable {
                 // `name=value` as sysfs shows it, `name=?` where the ops are not standard.
                 try row.parameters?.parameters(of: row.address)
                     .map { "\($0.name)=\($0.value ?? "?")" }.joined(separator: " ")
-            })
+            },
+            buildId: .text { row in
+                if let known = row.debug?.entries[row.name]?.buildID { return known }
+                guard let sections = row.sections else { return nil }
+                return try? sections.buildID(sections: sections.sections(of: row.address))
+            },
+            debugFile: .text { $0.debug?.debugFile(module: $0.name) })
     }
     static var estimatedRows: Double { 100 }
 
@@ -45,18 +53,21 @@ struct ModulesTable: VirtualTable {
         let session = try context.session(neededBy: Self.name)
         let walker = try session.modules()
         let parameters = try? ModuleParameters(kernel: session.kernel)
+        let sections = try? ModuleSections(kernel: session.kernel)
+        let debug = session.moduleDebugInfo()
+        func row(_ m: ModuleInfo) -> Row { Row(info: m, parameters: parameters, sections: sections, debug: debug) }
         if filter.name.isEmpty { return .empty }
         // Module names are unique on the modules list (load_module refuses a second).
         if let name = filter.name.equal {
             guard let m = try walker.named(name) else { return .empty }
-            return Rows([Row(info: m, parameters: parameters)])
+            return Rows([row(m)])
         }
         let addresses = try walker.addresses()
         var i = 0
         return Rows(next: {
             guard i < addresses.count else { return nil }
             defer { i += 1 }
-            return Row(info: try walker.info(addresses[i]), parameters: parameters)
+            return row(try walker.info(addresses[i]))
         })
     }
 
