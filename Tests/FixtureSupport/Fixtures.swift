@@ -52,20 +52,9 @@ public enum Fixtures {
     /// ~/.cache/kdsql/debug (or `$KDSQL_DEBUG_DIR`). Throws (failing the
     /// test) when it is missing.
     public static func debugVmlinux(release: String) throws -> String {
-        var candidates: [String] = []
-        if let env = getenv("KDSQL_DEBUG_DIR") {
-            for dir in String(cString: env).split(separator: ":") {
-                candidates += ["\(dir)/vmlinux-\(release)", "\(dir)/boot/vmlinux-\(release)"]
-            }
-        }
-        if let home = getenv("HOME") {
-            candidates.append(String(cString: home) + "/.cache/kdsql/debug/usr/lib/debug/boot/vmlinux-\(release)")
-        }
-        candidates.append("/usr/lib/debug/boot/vmlinux-\(release)")
-        guard let found = candidates.first(where: { access($0, R_OK) == 0 }) else {
-            throw Missing(what: "debug vmlinux-\(release) (run `make debug-vmlinux`; looked at \(candidates.joined(separator: ", ")))")
-        }
-        return found
+        try debugFile(what: "debug vmlinux-\(release)",
+                      inDebugDirs: ["vmlinux-\(release)", "boot/vmlinux-\(release)"],
+                      underRoot: "usr/lib/debug/boot/vmlinux-\(release)", probe: "")
     }
 
     /// The directory of a release's module debug files (linux-image-KVER-dbg's
@@ -73,18 +62,27 @@ public enum Fixtures {
     /// those of the fixtures' loaded modules next to the vmlinux. Throws
     /// (failing the test) when it is missing.
     public static func debugModulesDirectory(release: String) throws -> String {
+        try debugFile(what: "module debug files of \(release)",
+                      inDebugDirs: ["lib/modules/\(release)", "usr/lib/debug/lib/modules/\(release)"],
+                      underRoot: "usr/lib/debug/lib/modules/\(release)", probe: "/kernel")
+    }
+
+    /// The first readable of: each `$KDSQL_DEBUG_DIR` entry joined with each
+    /// of `inDebugDirs`, then `underRoot` in ~/.cache/kdsql/debug and in `/`
+    /// (`probe` is appended when checking, e.g. a directory's subdirectory).
+    static func debugFile(what: String, inDebugDirs: [String], underRoot: String, probe: String) throws -> String {
         var candidates: [String] = []
         if let env = getenv("KDSQL_DEBUG_DIR") {
             for dir in String(cString: env).split(separator: ":") {
-                candidates += ["\(dir)/lib/modules/\(release)", "\(dir)/usr/lib/debug/lib/modules/\(release)"]
+                candidates += inDebugDirs.map { "\(dir)/\($0)" }
             }
         }
         if let home = getenv("HOME") {
-            candidates.append(String(cString: home) + "/.cache/kdsql/debug/usr/lib/debug/lib/modules/\(release)")
+            candidates.append(String(cString: home) + "/.cache/kdsql/debug/" + underRoot)
         }
-        candidates.append("/usr/lib/debug/lib/modules/\(release)")
-        guard let found = candidates.first(where: { access($0 + "/kernel", R_OK) == 0 }) else {
-            throw Missing(what: "module debug files of \(release) (run `make debug-vmlinux`; looked at \(candidates.joined(separator: ", ")))")
+        candidates.append("/" + underRoot)
+        guard let found = candidates.first(where: { access($0 + probe, R_OK) == 0 }) else {
+            throw Missing(what: "\(what) (run `make debug-vmlinux`; looked at \(candidates.joined(separator: ", ")))")
         }
         return found
     }

@@ -167,7 +167,7 @@ public struct ModuleDebugDirectory: Sendable {
             if name == ".debug_info" && sh.sh_type != UInt32(SHT_NOBITS) && sh.sh_size > 0 {
                 hasDebugInfo = true
             } else if name == ".note.gnu.build-id", sh.sh_type == UInt32(SHT_NOTE), let data = elf_getdata(s, nil) {
-                buildID = Self.buildID(in: data)
+                buildID = ElfBuildID.inNotes(data)
             } else if name == ".modinfo", sh.sh_type == UInt32(SHT_PROGBITS), let data = elf_getdata(s, nil),
                       let base = data.pointee.d_buf {
                 modinfoName = Self.modinfoName(UnsafeRawBufferPointer(start: base, count: data.pointee.d_size))
@@ -190,24 +190,6 @@ public struct ModuleDebugDirectory: Sendable {
             start = end + 1
         }
         return nil
-    }
-
-    /// The NT_GNU_BUILD_ID descriptor of a note section, hex.
-    static func buildID(in data: UnsafeMutablePointer<Elf_Data>) -> String? {
-        guard let base = data.pointee.d_buf else { return nil }
-        let bytes = UnsafeRawBufferPointer(start: base, count: data.pointee.d_size)
-        var offset = 0
-        var note = GElf_Nhdr()
-        var nameOffset = 0, descOffset = 0
-        while true {
-            let next = gelf_getnote(data, offset, &note, &nameOffset, &descOffset)
-            guard next > 0 else { return nil }
-            if note.n_type == UInt32(NT_GNU_BUILD_ID), note.n_namesz == 4, descOffset + Int(note.n_descsz) <= bytes.count,
-               bytes[nameOffset] == 0x47, bytes[nameOffset + 1] == 0x4e, bytes[nameOffset + 2] == 0x55 {
-                return hex(bytes[descOffset..<descOffset + Int(note.n_descsz)])
-            }
-            offset = next
-        }
     }
 
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {

@@ -100,21 +100,8 @@ public final class Vmlinux: @unchecked Sendable {
     private static func readBuildID(_ elf: OpaquePointer) -> String? {
         for name in [".notes", ".note.gnu.build-id"] {
             guard let (scn, _) = section(elf, named: name), let data = elf_getdata(scn, nil),
-                  let base = data.pointee.d_buf else { continue }
-            let bytes = UnsafeRawBufferPointer(start: base, count: data.pointee.d_size)
-            var offset = 0
-            var note = GElf_Nhdr()
-            var nameOffset = 0, descOffset = 0
-            while true {
-                let next = gelf_getnote(data, offset, &note, &nameOffset, &descOffset)
-                guard next > 0 else { break }
-                if note.n_type == UInt32(NT_GNU_BUILD_ID), note.n_namesz == 4,
-                   bytes[nameOffset] == 0x47, bytes[nameOffset + 1] == 0x4e, bytes[nameOffset + 2] == 0x55 {
-                    return bytes[descOffset..<descOffset + Int(note.n_descsz)]
-                        .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-                }
-                offset = next
-            }
+                  let id = ElfBuildID.inNotes(data) else { continue }
+            return id
         }
         return nil
     }
