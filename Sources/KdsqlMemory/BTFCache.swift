@@ -10,13 +10,18 @@ import KdsqlDump
 /// blindly: its name holds a hash of every stored (still compressed) byte of
 /// the dump's BTF pages, computed from the dump each time without
 /// decompressing, so a copy made from a dump whose BTF pages differ in any
-/// byte is never used; its length must also match `__stop_BTF - __start_BTF`. Failing to read or write it is not an
-/// error: kdsql then reads the dump as before. The dump itself is never written.
+/// byte is never used; its length must also match `__stop_BTF - __start_BTF`.
+/// The file is the blob, then its parsed index (record offsets and name
+/// table, `BTFTypeInfo.persistentIndex()`), the index's length, and a
+/// fingerprint of all of it, so a warm start maps it and parses nothing.
+/// Failing to read or write it is not an error: kdsql then reads the dump as
+/// before. The dump itself is never written.
 struct BTFCache {
     let path: String?
     /// At most this many copies are kept (the most recently used), and at
     /// most `maxBytes` in all: a distribution kernel's BTF is 4-6 MiB, and a
-    /// machine that triages dumps of many builds would otherwise keep them all.
+    /// machine that triages dumps of many builds would otherwise keep them all
+    /// (with its index a copy is about 15% larger than the blob).
     static let keep = 8
     static let maxBytes: Int64 = 64 << 20
 
