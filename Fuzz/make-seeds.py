@@ -53,6 +53,19 @@ types += struct.pack("<III", off("pid_type"), (6 << 24) | 1, 4) + struct.pack("<
 btf = struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, len(types), len(types), len(strings)) + types + strings
 put("BTF", "tiny", btf)
 
+# Reference loops (only corrupt BTF has them): an array of itself behind
+# typedef x, and a struct task_struct whose two anonymous members are
+# task_struct again.
+strings = b"\0int\0x\0task_struct\0"
+types = b""
+types += struct.pack("<III", off("int"), 1 << 24, 4) + struct.pack("<I", (1 << 24) | 32)          # [1] INT
+types += struct.pack("<III", 0, 3 << 24, 0) + struct.pack("<III", 2, 1, 4)                          # [2] ARRAY of [2]
+types += struct.pack("<III", off("x"), 8 << 24, 2)                                                 # [3] TYPEDEF x -> 2
+types += struct.pack("<III", off("task_struct"), (4 << 24) | 2, 8)                                 # [4] STRUCT
+types += struct.pack("<III", 0, 4, 0) + struct.pack("<III", 0, 4, 0)
+btf = struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, len(types), len(types), len(strings)) + types + strings
+put("BTF", "loops", btf)
+
 # kallsyms: count, token-table split, offsets position, then tables (see Targets/Kallsyms.swift).
 names = b"".join(bytes([len(n)]) + n for n in [b"Tinit_task", b"Tpanic", b"tfoo"] * 100)
 put("Kallsyms", "synthetic", struct.pack("<IIII", 300, 1024, 2048, 0) + names.ljust(4096, b"\0"))

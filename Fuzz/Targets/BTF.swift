@@ -12,8 +12,13 @@ public func fuzzBTF(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
             for m in btf.members(of: t).prefix(64) { _ = btf.shape(of: m.type) }
             _ = btf.enumerators(of: t)
             _ = btf.summary(of: t)
+            _ = btf.name(of: t)
+            _ = btf.memberNames(of: t)
+            _ = btf.member(of: t, named: "pid")
         }
     }
-    for id in UInt32(0)..<64 { _ = btf.typeName(of: TypeID(id)); _ = btf.shape(of: TypeID(id)) }
+    for id in UInt32(0)..<64 {
+        _ = btf.typeName(of: TypeID(id)); _ = btf.shape(of: TypeID(id)); _ = btf.size(of: TypeID(id)); _ = btf.name(of: TypeID(id))
+    }
     return 0
 }

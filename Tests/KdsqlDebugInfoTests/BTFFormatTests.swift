@@ -109,6 +109,37 @@ import KdsqlDebugInfo
         #expect(btf.enumerators(of: TypeID(12345)).isEmpty)
         #expect(btf.shape(of: .void) == .void)
     }
+
+    @Test func typesThatReferToThemselvesEndInsteadOfRecursingForever() throws {
+        var b = BTFBuilder()
+        let int = b.int("int", size: 4, encoding: 1)
+        let arr = b.type(nil, kind: 3); b.u32(arr); b.u32(int); b.u32(4)  // an array of itself
+        let ptr = b.type(nil, kind: 2, sizeOrType: b.nextID)                  // a pointer to itself
+        let cst = b.type(nil, kind: 10, sizeOrType: b.nextID)                 // const const const ...
+        let anonymous = b.nextID
+        // A struct whose anonymous members are that same struct, twice: a
+        // fan-out that would take 2^depth steps without the visit budget.
+        b.structure("loop", size: 8, members: [("", anonymous, 0), ("", anonymous, 0)])
+        let btf = try BTFTypeInfo(bytes: b.blob())
+        #expect(btf.size(of: TypeID(arr)) == nil)
+        #expect(btf.name(of: TypeID(arr)).hasPrefix("<loop> [4]"))
+        #expect(btf.name(of: TypeID(ptr)).hasPrefix("<loop> *"))
+        #expect(btf.name(of: TypeID(cst)).hasSuffix("const <loop>"))
+        #expect(btf.member(of: TypeID(anonymous), named: "missing") == nil)
+        #expect(btf.memberNames(of: TypeID(anonymous)).isEmpty)
+        #expect(btf.summary(of: TypeID(arr)).size == nil)
+    }
+
+    @Test func arraySizesThatOverflowHaveNoSize() throws {
+        var b = BTFBuilder()
+        let int = b.int("int", size: 4, encoding: 1)
+        let inner = b.type(nil, kind: 3); b.u32(int); b.u32(int); b.u32(0xffff_ffff)
+        let outer = b.type(nil, kind: 3); b.u32(inner); b.u32(int); b.u32(0xffff_ffff)
+        let outermost = b.type(nil, kind: 3); b.u32(outer); b.u32(int); b.u32(0xffff_ffff)
+        let btf = try BTFTypeInfo(bytes: b.blob())
+        #expect(btf.size(of: TypeID(inner)) == 4 * 0xffff_ffff)
+        #expect(btf.size(of: TypeID(outermost)) == nil)
+    }
 }
 
 /// Malformed blobs give `DebugInfoError.malformed` naming the problem, never a crash.

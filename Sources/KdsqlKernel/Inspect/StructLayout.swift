@@ -15,11 +15,16 @@ extension Kernel {
         default: throw MemberPathError.notAggregate(type: types.name(of: root), member: "*")
         }
         var out: [MemberAccessor] = []
+        // Corrupt type info can make members fan out to the same structs again
+        // and again; no real struct flattens to anything near this many members.
+        var budget = 1 << 16
         // Paths are resolved through `accessor`, the same code kd_member uses,
         // so every row's value is exactly kd_member's.
         func walk(_ container: TypeID, _ prefix: String, depth: Int) throws {
             guard depth < 16 else { return }
             for m in types.members(of: types.resolved(container)) {
+                budget -= 1
+                guard budget > 0 else { return }
                 let path = m.name.isEmpty ? prefix : (prefix.isEmpty ? m.name : prefix + "." + m.name)
                 switch types.shape(of: types.resolved(m.type)) {
                 case .structure, .union:

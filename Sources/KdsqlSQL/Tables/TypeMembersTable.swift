@@ -38,7 +38,8 @@ struct TypeMembersTable: VirtualTable {
                 if !containers.isEmpty {
                     let (id, name) = containers.removeFirst()
                     var members: [TypeMember] = []
-                    flatten(info, id, base: 0, depth: 0, into: &members)
+                    var budget = 1 << 16
+                    flatten(info, id, base: 0, depth: 0, budget: &budget, into: &members)
                     pending = members.enumerated().map { Row(container: id, index: $0.offset, typeName: name, member: $0.element, info: info) }
                     pending.reverse()
                     continue
@@ -58,12 +59,18 @@ struct TypeMembersTable: VirtualTable {
 
     func rowIdentity(_ row: Row) -> RowIdentity { RowIdentity(UInt64(row.container.raw), UInt64(row.index)) }
 
-    private func flatten(_ info: any TypeInfo, _ id: TypeID, base: Int, depth: Int, into members: inout [TypeMember]) {
-        guard depth < 16 else { return }  // corrupt type data must not recurse forever
+    /// `depth` stops a reference loop and `budget` a fan-out (anonymous
+    /// members naming the same anonymous types again), both only in corrupt
+    /// type data.
+    private func flatten(_ info: any TypeInfo, _ id: TypeID, base: Int, depth: Int, budget: inout Int,
+                         into members: inout [TypeMember]) {
+        guard depth < 16 else { return }
         for var m in info.members(of: info.resolved(id)) {
+            budget -= 1
+            guard budget > 0 else { return }
             m.bitOffset += base
             if m.name.isEmpty {
-                flatten(info, m.type, base: m.bitOffset, depth: depth + 1, into: &members)
+                flatten(info, m.type, base: m.bitOffset, depth: depth + 1, budget: &budget, into: &members)
             } else {
                 members.append(m)
             }
