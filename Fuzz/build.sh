@@ -13,11 +13,11 @@ swift build -c $config --build-path $scratch --target KdsqlKernel -Xswiftc -sani
 out=$scratch/$config
 mkdir -p $scratch/bin
 objects=()
-for m in KdsqlDump KdsqlDebugInfo KdsqlMemory KdsqlKernel; do
+for m in KdsqlDump KdsqlDebugInfo KdsqlMemory KdsqlKernel CCapstone; do
     objects+=($out/$m.build/*.o)
 done
-includes=()
-for c in CElf CDw CZlib CDeflate CLzo CSnappy CZstd CCapstone; do includes+=(-I Sources/$c); done
+includes=(-I Sources/CCapstone/include)
+for c in CElf CDw CZlib CDeflate CLzo CSnappy CZstd; do includes+=(-I Sources/$c); done
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(ls Fuzz/Targets | sed 's/\.swift$//'))
 for t in "${targets[@]}"; do
@@ -25,6 +25,6 @@ for t in "${targets[@]}"; do
     swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -module-name Fuzz$t \
         -I $out/Modules "${includes[@]}" \
         Fuzz/Support/*.swift Fuzz/Targets/$t.swift "${objects[@]}" \
-        -lelf -ldw -lz -ldeflate -llzo2 -lsnappy -lzstd -lcapstone \
+        -lelf -ldw -lz -ldeflate -llzo2 -lsnappy -lzstd \
         -o $scratch/bin/fuzz-$t 2> >(grep -v "Cannot export local symbol" >&2)
 done

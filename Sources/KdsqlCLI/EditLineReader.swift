@@ -9,31 +9,38 @@ public struct EditLineReader: LineReader {
     static let historyLimit: Int32 = 2000
 
     /// - Parameter completions: the words Tab offers (dot commands, tables, columns, saved queries).
-    public init(historyPath: String?, completions: Completions = Completions()) {
+    /// Nil when libedit cannot be loaded (`loadFailure` says why); the shell
+    /// then reads plain lines.
+    public init?(historyPath: String?, completions: Completions = Completions()) {
+        guard Self.loadFailure == nil else { return nil }
         self.historyPath = historyPath
         Completions.current = completions
-        rl_attempted_completion_function = { text, start, _ in
+        kdsql_set_attempted_completion_function { text, start, _ in
             guard let text else { return nil }
             // Only our words: no fall-back to file names.
-            rl_attempted_completion_over = 1
+            kdsql_set_attempted_completion_over(1)
             Completions.candidates = Completions.current.matches(String(cString: text), atLineStart: start == 0)
             Completions.next = 0
             guard !Completions.candidates.isEmpty else { return nil }
-            return rl_completion_matches(text) { _, _ in
+            return kdsql_rl_completion_matches(text) { _, _ in
                 guard Completions.next < Completions.candidates.count else { return nil }
                 defer { Completions.next += 1 }
                 return strdup(Completions.candidates[Completions.next])
             }
         }
-        using_history()
-        stifle_history(Self.historyLimit)
-        if let historyPath { _ = read_history(historyPath) }
+        kdsql_using_history()
+        kdsql_stifle_history(Self.historyLimit)
+        if let historyPath { _ = kdsql_read_history(historyPath) }
     }
+
+    /// Why libedit is not there (nil: it is loaded). libedit is loaded on
+    /// the first interactive shell, not at start-up.
+    public static var loadFailure: String? { kdsql_edit_load().map { String(cString: $0) } }
 
     public mutating func readLine(prompt: String) -> LineInput {
         // A Ctrl-C that stopped the last statement is not one at this prompt.
         _ = InterruptHandler.takePending()
-        guard let line = readline(prompt) else {
+        guard let line = kdsql_readline(prompt) else {
             return InterruptHandler.takePending() ? .interrupted : .end
         }
         defer { free(line) }
@@ -45,9 +52,9 @@ public struct EditLineReader: LineReader {
     /// newlines in the file), so recalling one does not join a `--`
     /// comment with the lines after it.
     public mutating func remember(_ entry: String) {
-        add_history(entry)
+        _ = kdsql_add_history(entry)
         // Written after every entry so a crash of kdsql itself keeps the history.
-        if let historyPath { _ = write_history(historyPath) }
+        if let historyPath { _ = kdsql_write_history(historyPath) }
     }
 }
 

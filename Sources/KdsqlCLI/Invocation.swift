@@ -140,8 +140,13 @@ struct Invocation {
             out.write("Enter \".help\" for usage hints.\n")
             out.flush()
             InterruptHandler.install(for: database)
-            var reader = EditLineReader(historyPath: HistoryFile.path(), completions: shell.completions)
-            ending = shell.run(&reader)
+            if var reader = EditLineReader(historyPath: HistoryFile.path(), completions: shell.completions) {
+                ending = shell.run(&reader)
+            } else {
+                writeStandardError("kdsql: warning: no line editing or history: \(EditLineReader.loadFailure ?? "libedit could not be loaded")")
+                var reader = StreamLineReader()
+                ending = shell.run(&reader)
+            }
         } else {
             var reader = StreamLineReader()
             ending = shell.run(&reader)

@@ -26,13 +26,18 @@ public final class Disassembler {
     private var handle: csh = 0
 
     public init() throws {
-        let rc = cs_open(CS_ARCH_X86, CS_MODE_64, &handle)
+        // libcapstone is loaded on first use, so a machine without it runs
+        // everything but disassembly.
+        if let failure = kdsql_capstone_load() {
+            throw CapstoneError(description: "disassembly needs libcapstone, which could not be loaded: \(String(cString: failure))")
+        }
+        let rc = kdsql_cs_open(CS_ARCH_X86, CS_MODE_64, &handle)
         guard rc == CS_ERR_OK else {
-            throw CapstoneError(description: "capstone cannot open an x86-64 disassembler: \(String(cString: cs_strerror(rc)))")
+            throw CapstoneError(description: "capstone cannot open an x86-64 disassembler: \(String(cString: kdsql_cs_strerror(rc)))")
         }
     }
 
-    deinit { cs_close(&handle) }
+    deinit { if handle != 0 { _ = kdsql_cs_close(&handle) } }
 
     /// Decodes up to `count` instructions of `code`, which starts at
     /// `address`. Decoding stops early at bytes that are no instruction
@@ -41,10 +46,10 @@ public final class Disassembler {
         guard !code.isEmpty, count > 0 else { return [] }
         var insns: UnsafeMutablePointer<cs_insn>?
         let n = code.withUnsafeBufferPointer { buffer in
-            cs_disasm(handle, buffer.baseAddress, buffer.count, address, count, &insns)
+            kdsql_cs_disasm(handle, buffer.baseAddress, buffer.count, address, count, &insns)
         }
         guard n > 0, let insns else { return [] }
-        defer { cs_free(insns, n) }
+        defer { kdsql_cs_free(insns, n) }
         var out: [Instruction] = []
         out.reserveCapacity(n)
         for i in 0..<n {

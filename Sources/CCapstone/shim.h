@@ -1,1 +1,0 @@
-#include <capstone/capstone.h>
