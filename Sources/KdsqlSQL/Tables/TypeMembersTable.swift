@@ -48,8 +48,8 @@ struct TypeMembersTable: VirtualTable {
                 let id = TypeID(nextID)
                 nextID += 1
                 switch info.shape(of: id) {
-                case .structure(let name?, _), .union(let name?, _) where wanted == nil || wanted == name:
-                    containers.append((id, name))
+                case .structure(let name?, _), .union(let name?, _):
+                    if wanted == nil || wanted == name { containers.append((id, name)) }
                 default: break
                 }
             }
