@@ -16,7 +16,8 @@ struct KdsqlBindgen: BuildToolPlugin {
         case "KdsqlSQL":
             let files = try Self.files(in: root.appending(path: "Grammar/tables"), ending: "kdt")
             let outputs = files.map { out.appending(path: $0.lastPathComponent + ".swift") }
-                + [out.appending(path: "GeneratedTables.swift"), out.appending(path: "EmbeddedDefinitions.swift")]
+                + [out.appending(path: "GeneratedTables.swift"), out.appending(path: "EmbeddedDefinitions.swift"),
+                   out.appending(path: "ParsedDefinitions.swift")]
             return [.buildCommand(displayName: "Generating table bindings from Grammar/tables",
                                   executable: tool, arguments: ["tables", out.path] + files.map(\.path),
                                   inputFiles: files, outputFiles: outputs)]

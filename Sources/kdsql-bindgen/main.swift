@@ -3,7 +3,8 @@
 // (the definitions themselves, the saved queries) into the binary.
 //
 //   kdsql-bindgen tables  OUTDIR FILE.kdt...   one FILE.kdt.swift per file,
-//                                              GeneratedTables.swift, EmbeddedDefinitions.swift
+//                                              GeneratedTables.swift, EmbeddedDefinitions.swift,
+//                                              ParsedDefinitions.swift
 //   kdsql-bindgen queries OUTDIR FILE.sql...   EmbeddedQueries.swift
 //
 // Run by the KdsqlBindgen build-tool plugin on every build; nothing it
@@ -35,6 +36,7 @@ switch mode {
 case "tables":
     var registrations: [String] = []
     var embedded: [(String, String)] = []
+    var parsed: [(name: String, tables: [TableDefinition])] = []
     for path in inputs {
         let file = URL(fileURLWithPath: path).lastPathComponent
         let text = read(path)
@@ -47,6 +49,7 @@ case "tables":
         }
         write(out, to: outDir + "/" + file + ".swift")
         embedded.append((file, text))
+        parsed.append((file, tables))
     }
     var list = bindgenHeader + "\n/// Every table compiled into kdsql, in the order of their definition files.\n"
     list += "enum GeneratedTables {\n    static var all: [TableRegistration] {[\n"
@@ -55,6 +58,7 @@ case "tables":
     write(list, to: outDir + "/GeneratedTables.swift")
     write(EmbeddedWriter.source(enumName: "EmbeddedDefinitions", what: "The table-definition files (Grammar/tables)", files: embedded),
           to: outDir + "/EmbeddedDefinitions.swift")
+    write(DefinitionLiteralWriter.source(files: parsed), to: outDir + "/ParsedDefinitions.swift")
 case "queries":
     let files = inputs.map { (URL(fileURLWithPath: $0).lastPathComponent, read($0)) }
     write(EmbeddedWriter.source(enumName: "EmbeddedQueries", what: "The saved queries shipped with kdsql (Queries/)", files: files),

@@ -26,27 +26,14 @@ public struct DefinitionSet: Sendable {
         for t in try DefinitionParser.parse(source, file: file) { add(t) }
     }
 
-    /// The definitions compiled into kdsql (Grammar/tables/*.kdt), parsed once
-    /// per process.
-    public static func builtin() throws(DefinitionError) -> DefinitionSet {
-        switch builtinResult {
-        case .success(let set): return set
-        case .failure(let error): throw error
-        }
-    }
+    /// The definitions compiled into kdsql (Grammar/tables/*.kdt). kdsql-bindgen
+    /// parsed them when kdsql was built (a file that does not parse fails the
+    /// build), so nothing is parsed at run time; the error is kept in the
+    /// signature for callers that also load files of their own.
+    public static func builtin() throws(DefinitionError) -> DefinitionSet { builtinSet }
 
     /// Names of the embedded `.kdt` files, in load order.
     public static var builtinFileNames: [String] { EmbeddedDefinitions.files.map(\.name) }
 
-    private static let builtinResult: Result<DefinitionSet, DefinitionError> = {
-        var set = DefinitionSet()
-        for file in EmbeddedDefinitions.files {
-            do throws(DefinitionError) {
-                for t in try DefinitionParser.parse(file.text, file: file.name) { set.add(t) }
-            } catch {
-                return .failure(error)
-            }
-        }
-        return .success(set)
-    }()
+    private static let builtinSet = DefinitionSet(ParsedDefinitions.tables)
 }
