@@ -46,7 +46,9 @@ enum BindingWriter {
     static func binding(for table: TableDefinition) -> String {
         let type = typeName(table.name)
         var out = "extension \(type) {\n"
-        out += "    static let name = \"\(table.name)\"\n\n"
+        out += "    static let name = \"\(table.name)\"\n"
+        out += "    /// Columns in SQLite's order, arguments included (`getters` has one each).\n"
+        out += "    static let columnCount = \(table.columns.count)\n\n"
         out += "    /// How each column of `\(table.name)` is read from a row, in definition order.\n"
         out += "    struct Columns {\n"
         for c in table.columns where !c.isArgument {

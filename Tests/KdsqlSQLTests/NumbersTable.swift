@@ -7,6 +7,7 @@ import KdsqlSQL
 struct NumbersTable: VirtualTable {
     typealias Row = Int64
     static let name = "numbers"
+    static let columnCount = 6
 
     struct Columns {
         var value: IntegerColumn<Row>
@@ -102,6 +103,7 @@ struct NumbersTable: VirtualTable {
 struct MismatchedTable: VirtualTable {
     typealias Row = Int64
     static let name = "numbers"
+    static let columnCount = 1
     struct Columns { var value: IntegerColumn<Row> }
     typealias Filter = NumbersTable.Filter
     static func getters(_ c: Columns) -> [ColumnGetter<Row>] { [.value(c.value.get)] }

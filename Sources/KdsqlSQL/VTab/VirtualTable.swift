@@ -26,6 +26,8 @@ public protocol VirtualTable {
 
     /// Generated: the definition's table name.
     static var name: String { get }
+    /// Generated: how many columns the definition has (`getters` returns one each).
+    static var columnCount: Int { get }
     /// The getters (`Columns(pid: .integer { ... }, ...)`).
     static var columns: Columns { get }
     /// Generated: `columns` in SQLite's column order.
