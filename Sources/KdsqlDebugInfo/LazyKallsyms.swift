@@ -187,6 +187,28 @@ public final class LazyKallsyms: SymbolTable {
         return try? address(index: found[0])
     }
 
+    /// By address rather than by name: the search over `kallsyms_offsets`
+    /// stays within a few pages of the dump, where a search by name reads a
+    /// page of seqs_of_names and one of names at every step.
+    public func hasSymbol(named name: String, at address: UInt64) -> Bool {
+        let want = Array(name.utf8)
+        do {
+            var lo = 0, hi = count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if try self.address(index: mid) < address { lo = mid + 1 } else { hi = mid }
+            }
+            var i = lo
+            while i < count, try self.address(index: i) == address {
+                if try nameBytes(index: i).dropFirst().elementsEqual(want) { return true }
+                i += 1
+            }
+            return false
+        } catch {
+            return false
+        }
+    }
+
     public func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64, size: UInt64?)? {
         do {
             var lo = 0, hi = count

@@ -27,12 +27,19 @@ public protocol SymbolTable: AnyObject {
     /// Every address a name has: static functions and variables of
     /// different files may share one (`address(of:)` gives one of them).
     func addresses(of name: String) -> [UInt64]
+    /// Whether a symbol of this name lies at exactly this address (among
+    /// the aliases an address may have).
+    func hasSymbol(named name: String, at address: UInt64) -> Bool
 }
 
 extension SymbolTable {
     /// By a scan of every symbol; tables with a name index answer faster.
     public func addresses(of name: String) -> [UInt64] {
         allSymbols.filter { $0.name == name }.map(\.address)
+    }
+
+    public func hasSymbol(named name: String, at address: UInt64) -> Bool {
+        addresses(of: name).contains(address)
     }
 
     /// `name+0xoff` like the kernel's %pS (without the size).

@@ -53,6 +53,26 @@ import KdsqlDebugInfo
         #expect(lazy.address(of: "no_such_symbol_anywhere") == nil)
     }
 
+    /// The search by address finds every name an address has (aliases
+    /// included), and only at that address.
+    @Test func lazyLookupByAddressFindsEveryAliasAndNothingElse() throws {
+        let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31-zlib.kdump"))
+        let lazy = try #require(kernel.symbols as? LazyKallsyms)
+        let all = lazy.allSymbols
+        let pairs = Set(all.map { "\($0.name)@\($0.address)" })
+        var aliases = 0
+        for (i, s) in all.enumerated() where i % 211 == 0 || (i > 0 && all[i - 1].address == s.address && i % 7 == 0) {
+            if i > 0, all[i - 1].address == s.address { aliases += 1 }
+            #expect(lazy.hasSymbol(named: s.name, at: s.address), "\(s.name)")
+            #expect(lazy.hasSymbol(named: s.name, at: s.address &+ 1) == pairs.contains("\(s.name)@\(s.address &+ 1)"))
+        }
+        #expect(aliases > 10)
+        let stext = try #require(lazy.address(of: "_stext"))
+        #expect(lazy.hasSymbol(named: "_stext", at: stext))
+        #expect(!lazy.hasSymbol(named: "_stext", at: stext + 0x1000))
+        #expect(!lazy.hasSymbol(named: "no_such_symbol_anywhere", at: stext))
+    }
+
     @Test func linuxBannerReadsAsUnameVersion() throws {
         let kernel = try Kernel.open(path: try Fixtures.path(Fixtures.sysrq, "vmcore-mdf-d31.elf"))
         let banner = try kernel.readCString(try kernel.address(of: "linux_banner"), maxLength: 512)
