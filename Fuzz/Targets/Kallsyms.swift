@@ -27,6 +27,7 @@ public func fuzzKallsyms(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
                                     fullDecoder: { throw DebugInfoError.malformed(what: "fuzz", detail: "no full decode") }) {
         _ = lazy.address(of: "init_task")
         _ = lazy.symbolize(0xffff_ffff_8100_1234)
+        _ = lazy.hasSymbol(named: "init_task", at: 0xffff_ffff_8100_1234)
     }
     let offsets = stride(from: 0, to: bytes.count - 3, by: 4).prefix(numSyms).map { Int32(truncatingIfNeeded: u32($0)) }
     if let full = try? Kallsyms(.init(numSyms: min(numSyms, offsets.count), names: Array(bytes[split...]), tokenTable: tokenTable,

@@ -198,8 +198,11 @@ public final class LazyKallsyms: SymbolTable {
                 let mid = (lo + hi) / 2
                 if try self.address(index: mid) < address { lo = mid + 1 } else { hi = mid }
             }
+            // A real kernel gives one address at most a few dozen names (zero-
+            // sized markers); a corrupt table whose addresses are all equal
+            // must not be read whole.
             var i = lo
-            while i < count, try self.address(index: i) == address {
+            while i < count, i < lo + 1024, try self.address(index: i) == address {
                 if try nameBytes(index: i).dropFirst().elementsEqual(want) { return true }
                 i += 1
             }
