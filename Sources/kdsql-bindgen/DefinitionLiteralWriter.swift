@@ -11,6 +11,7 @@ enum DefinitionLiteralWriter {
         var out = bindgenHeader + "\n/// The table definitions of Grammar/tables, parsed when kdsql was built.\n"
         out += "enum ParsedDefinitions {\n    static let tables: [TableDefinition] = {\n"
         out += "        var tables: [TableDefinition] = []\n"
+        out += "        tables.reserveCapacity(\(files.reduce(0) { $0 + $1.tables.count }))\n"
         for (_, tables) in files.sorted(by: { $0.name < $1.name }) {
             for t in tables { out += "        tables.append(\(table(t)))\n" }
         }
@@ -28,7 +29,7 @@ enum DefinitionLiteralWriter {
     static func column(_ c: ColumnDefinition) -> String {
         "ColumnDefinition(name: \(string(c.name)), type: .\(sqlType(c.type)), unit: \(optional(c.unit)), "
             + "description: \(string(c.description)), isHidden: \(c.isHidden), isArgument: \(c.isArgument), "
-            + "pushdown: [\(c.pushdown.map { "ConstraintOperator(rawValue: \(string($0.rawValue)))!" }.joined(separator: ", "))], "
+            + "pushdown: [\(c.pushdown.map { ".\($0)" }.joined(separator: ", "))], "
             + "from: \(optional(c.from)), fromLocation: \(c.fromLocation.map(location) ?? "nil"))"
     }
 
@@ -37,7 +38,7 @@ enum DefinitionLiteralWriter {
     }
 
     static func source(_ d: SourceDefinition) -> String {
-        "SourceDefinition(kind: SourceDefinition.Kind(rawValue: \(string(d.kind.rawValue)))!, root: \(string(d.root)), "
+        "SourceDefinition(kind: .\(d.kind), root: \(string(d.root)), "
             + "type: \(string(d.type)), via: \(optional(d.via)), count: \(optional(d.count)), location: \(location(d.location)), "
             + "rootLocation: \(location(d.rootLocation)), typeLocation: \(location(d.typeLocation)), "
             + "viaLocation: \(d.viaLocation.map(location) ?? "nil"), countLocation: \(d.countLocation.map(location) ?? "nil"))"
