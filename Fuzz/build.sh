@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scratch=.build-fuzz
 config=release
-swift build -c $config --build-path $scratch --target KdsqlKernel -Xswiftc -sanitize=fuzzer,address >&2
+swift build -c $config --build-path $scratch --target KdsqlKernel -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2
 out=$scratch/$config
 mkdir -p $scratch/bin
 objects=()
