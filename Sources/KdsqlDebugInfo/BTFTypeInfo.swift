@@ -23,7 +23,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     private let owner: AnyObject?
     /// Byte offset of each type's record in the blob, indexed by type id
     /// (entry 0, void, is unused).
-    private let offsets: [UInt32]
+    private let offsets: U32Words
     private let stringBase: Int
     private let stringLength: Int
     private let nameIndex = Mutex<ByteNameIndex?>(nil)
@@ -62,11 +62,14 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     }
 
     /// Parses nothing: takes the blob in place as `init(borrowing:owner:)`
-    /// does, with the record offsets and name index from `index`, which
+    /// does, with the record offsets and name index read in place from
+    /// `index` (which `owner` keeps alive and unchanged too), which
     /// `persistentIndex()` made for this very blob (the BTF cache keeps the
     /// two in one file under one fingerprint). Throws if `index` is not such
     /// an index for a blob of this size; every offset and stored id is
-    /// bounds-checked, so a wrong index cannot make a read leave the blob.
+    /// bounds-checked, and the name table must hold as many names as it
+    /// says, so a wrong index can neither make a read leave the blob nor a
+    /// lookup probe for ever.
     public convenience init(borrowing blob: UnsafeRawBufferPointer, owner: AnyObject, index: UnsafeRawBufferPointer) throws {
         let stored = try StoredIndex(index, blobSize: blob.count)
         self.init(blob: blob, layout: stored.layout, ownedBlob: nil, owner: owner)
@@ -100,7 +103,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
         func put(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out += $0 } }
         for v in [StoredIndex.version, offsets.count, stringBase, stringLength, slots.count, names.count, blob.count] { put(v) }
         out.reserveCapacity(out.count + 4 * (offsets.count + 2 * slots.count))
-        for v in offsets { put(Int(v)) }
+        for i in 0..<offsets.count { put(Int(offsets[i])) }
         for v in slots { put(Int(v)) }
         for v in hashes { put(Int(v)) }
         return out
@@ -121,18 +124,25 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
             guard version == Self.version else { throw bad("version \(version), kdsql writes \(Self.version)") }
             guard size == blobSize, count >= 1, base + length <= blobSize, length > 0,
                   b.count == Self.headerSize + 4 * (count + 2 * capacity) else { throw bad("sizes do not match the blob") }
-            func words(_ at: Int, _ n: Int) -> [UInt32] {
-                [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
-                    for i in 0..<n { buffer[i] = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at + 4 * i, as: UInt32.self)) }
-                    initialized = n
-                }
+            // Read in place: `b` lies in the mapped cache file, which the
+            // BTFTypeInfo keeps (its owner) for as long as it lives.
+            func words(_ at: Int, _ n: Int) -> U32Words {
+                U32Words(borrowing: UnsafeRawBufferPointer(rebasing: b[at..<(at + 4 * n)]))
             }
             let offsets = words(Self.headerSize, count)
             // Every record's fixed 12 bytes lie inside the blob, before the strings.
-            guard offsets.dropFirst().allSatisfy({ Int($0) + 12 <= blobSize }) else { throw bad("a record offset lies outside the blob") }
+            for i in 1..<count where Int(offsets[i]) + 12 > blobSize { throw bad("a record offset lies outside the blob") }
             let slots = words(Self.headerSize + 4 * count, capacity)
-            // A slot holds a type id + 1 (0: empty), and ids run 1..<count.
-            guard slots.allSatisfy({ Int($0) < count }) else { throw bad("a name names no type") }
+            // A slot holds a type id + 1 (0: empty), and ids run 1..<count;
+            // as many slots are taken as the header says, so a lookup always
+            // reaches an empty one.
+            var taken = 0
+            for i in 0..<capacity {
+                let s = Int(slots[i])
+                guard s < count else { throw bad("a name names no type") }
+                if s != 0 { taken += 1 }
+            }
+            guard taken == stored else { throw bad("\(taken) names in the table, the header says \(stored)") }
             guard let names = ByteNameIndex(slots: slots, hashes: words(Self.headerSize + 4 * (count + capacity), capacity), count: stored) else {
                 throw bad("name table of \(capacity) slots holding \(stored)")
             }
@@ -144,7 +154,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
     // MARK: - Parsing
 
     private struct Layout {
-        var offsets: [UInt32]
+        var offsets: U32Words
         var stringBase: Int
         var stringLength: Int
     }
@@ -228,7 +238,7 @@ public final class BTFTypeInfo: TypeInfo, TypeCatalog, @unchecked Sendable {
             offsets.append(UInt32(p))
             p += 12 + extra
         }
-        return Layout(offsets: offsets, stringBase: stringBase, stringLength: strLen)
+        return Layout(offsets: U32Words(offsets), stringBase: stringBase, stringLength: strLen)
     }
 
     // MARK: - Raw record access

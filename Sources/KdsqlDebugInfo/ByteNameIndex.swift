@@ -7,9 +7,9 @@
 /// costs well under one.
 struct ByteNameIndex: Sendable {
     /// value + 1 per slot; 0 marks an empty slot.
-    private var slots: [UInt32]
+    private var slots: U32Words
     /// The full hash of each occupied slot, compared before the names are.
-    private var hashes: [UInt32]
+    private var hashes: U32Words
     private let mask: Int
     private(set) var count = 0
 
@@ -17,15 +17,15 @@ struct ByteNameIndex: Sendable {
     init(expected: Int) {
         var capacity = 16
         while capacity < expected * 2 { capacity <<= 1 }
-        slots = [UInt32](repeating: 0, count: capacity)
-        hashes = [UInt32](repeating: 0, count: capacity)
+        slots = U32Words([UInt32](repeating: 0, count: capacity))
+        hashes = U32Words([UInt32](repeating: 0, count: capacity))
         mask = capacity - 1
     }
 
     /// A table as `slots`/`hashes` show it (a stored copy of one, e.g. the
     /// BTF cache's index); nil unless the sizes are a power of two, equal,
     /// and `count` leaves a free slot.
-    init?(slots: [UInt32], hashes: [UInt32], count: Int) {
+    init?(slots: U32Words, hashes: U32Words, count: Int) {
         guard slots.count >= 16, slots.count == hashes.count, slots.count & (slots.count - 1) == 0,
               count >= 0, count < slots.count else { return nil }
         self.slots = slots
@@ -35,7 +35,7 @@ struct ByteNameIndex: Sendable {
     }
 
     /// The table's two arrays, for storing it.
-    var storage: (slots: [UInt32], hashes: [UInt32]) { (slots, hashes) }
+    var storage: (slots: [UInt32], hashes: [UInt32]) { (slots.values, hashes.values) }
 
     /// FNV-1a over the bytes, then a murmur3 finaliser so that the low bits
     /// used as the slot number are well mixed. `seed` separates namespaces

@@ -9,22 +9,34 @@ import FixtureSupport
     let kernel: FixtureKernel.Loaded
     init() throws { kernel = try FixtureKernel.get() }
 
-    /// The blob, in memory a test owns, with a stored index loaded over it.
+    /// The blob and a stored index, in memory a test owns for as long as
+    /// the BTFTypeInfo reads them in place (as the cache file's mapping is).
     final class Blob {
         let bytes: UnsafeMutableRawBufferPointer
+        private var indexBytes: UnsafeMutableRawBufferPointer?
         init(_ source: [UInt8]) {
             bytes = .allocate(byteCount: source.count, alignment: 8)
             bytes.copyBytes(from: source)
         }
-        deinit { bytes.deallocate() }
+        deinit { bytes.deallocate(); indexBytes?.deallocate() }
         var view: UnsafeRawBufferPointer { UnsafeRawBufferPointer(bytes) }
+        /// Types over this blob through `index`, both kept here. The index
+        /// starts at an odd address, as it may in a cache file after a blob
+        /// of any length.
+        func types(index: [UInt8]) throws -> BTFTypeInfo {
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: index.count + 1, alignment: 8)
+            indexBytes = copy
+            let placed = UnsafeMutableRawBufferPointer(rebasing: copy[1...])
+            placed.copyBytes(from: index)
+            return try BTFTypeInfo(borrowing: view, owner: self, index: UnsafeRawBufferPointer(placed))
+        }
     }
 
     @Test func typesFoundThroughTheStoredIndexAreTheTypesAParseFinds() throws {
         let parsed = kernel.btf
         let blob = Blob(kernel.btfBytes)
         let index = parsed.persistentIndex()
-        let stored = try index.withUnsafeBytes { try BTFTypeInfo(borrowing: blob.view, owner: blob, index: $0) }
+        let stored = try blob.types(index: index)
         #expect(stored.typeCount == parsed.typeCount)
         #expect(parsed.typeCount > 50_000)
         var compared = 0
@@ -45,7 +57,7 @@ import FixtureSupport
         let index = kernel.btf.persistentIndex()
         let shorter = Blob(Array(kernel.btfBytes.dropLast(4096)))
         #expect(throws: DebugInfoError.self) {
-            try index.withUnsafeBytes { try BTFTypeInfo(borrowing: shorter.view, owner: shorter, index: $0) }
+            try shorter.types(index: index)
         }
     }
 
@@ -56,7 +68,25 @@ import FixtureSupport
         let at = 8 + 7 * 4 + 4
         for k in 0..<4 { index[at + k] = 0xff }
         #expect(throws: DebugInfoError.self) {
-            try index.withUnsafeBytes { try BTFTypeInfo(borrowing: blob.view, owner: blob, index: $0) }
+            try blob.types(index: index)
         }
+    }
+
+    @Test func anIndexWhoseNameTableHasNoFreeSlotIsRefused() throws {
+        let index = kernel.btf.persistentIndex()
+        let blob = Blob(kernel.btfBytes)
+        func u32(_ at: Int) -> Int { index[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | Int($1) } }
+        let count = u32(12), capacity = u32(24)
+        // Every empty slot filled with type #1: a lookup of a missing name
+        // would then probe for ever.
+        var full = index
+        let slots = 8 + 7 * 4 + 4 * count
+        var filled = 0
+        for i in 0..<capacity where u32(slots + 4 * i) == 0 {
+            full[slots + 4 * i] = 2
+            filled += 1
+        }
+        #expect(filled > 0)
+        #expect(throws: DebugInfoError.self) { try blob.types(index: full) }
     }
 }
