@@ -193,11 +193,7 @@ public final class LazyKallsyms: SymbolTable {
     public func hasSymbol(named name: String, at address: UInt64) -> Bool {
         let want = Array(name.utf8)
         do {
-            var lo = 0, hi = count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if try self.address(index: mid) < address { lo = mid + 1 } else { hi = mid }
-            }
+            let lo = try firstIndex { $0 >= address }
             // A real kernel gives one address at most a few dozen names (zero-
             // sized markers); a corrupt table whose addresses are all equal
             // must not be read whole.
@@ -212,13 +208,21 @@ public final class LazyKallsyms: SymbolTable {
         }
     }
 
+    /// The first symbol index whose address passes `test` (which must hold
+    /// for all indexes from some point on: `kallsyms_offsets` is sorted), or
+    /// `count`: a binary search over the offsets table.
+    private func firstIndex(where test: (UInt64) -> Bool) throws -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if try test(self.address(index: mid)) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
     public func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64, size: UInt64?)? {
         do {
-            var lo = 0, hi = count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if try self.address(index: mid) <= address { lo = mid + 1 } else { hi = mid }
-            }
+            let lo = try firstIndex { $0 > address }
             guard lo > 0 else { return nil }
             var i = lo - 1
             let base = try self.address(index: i)
